@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { list, logLevel, nodeEnv, port, positiveInt, url } from './env';
+
+/**
+ * Settings every subgraph shares. Each subgraph extends this schema with its own and parses
+ * once in its composition root.
+ */
+export function serviceEnvSchema(defaults: { port: number; database: string }) {
+  return z.object({
+    NODE_ENV: nodeEnv,
+    LOG_LEVEL: logLevel,
+    PORT: port(defaults.port),
+    HOST: z.string().default('127.0.0.1'),
+    POSTGRES_URL: url('postgres://postgres@127.0.0.1:5432', ['postgres:', 'postgresql:']),
+    POSTGRES_DB: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase database name').default(defaults.database),
+    POSTGRES_POOL_SIZE: positiveInt(10),
+    REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    REDIS_KEY_PREFIX: z.string().default(''),
+    REDIS_COMMAND_TIMEOUT_MS: positiveInt(250),
+    RABBITMQ_URL: url('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+    RABBITMQ_EXCHANGE: z.string().min(1).default('shop.events'),
+    RABBITMQ_QUEUE_PREFIX: z.string().min(1).default('shop'),
+    RABBITMQ_MAX_DELIVERY_ATTEMPTS: positiveInt(5),
+    RABBITMQ_RETRY_BASE_MS: positiveInt(200),
+    OUTBOX_POLL_MS: positiveInt(500),
+    ROUTER_SIGNING_SECRETS: list(),
+    ROUTER_SIGNATURE_MAX_SKEW_SECONDS: positiveInt(60),
+    SECRETS_DIR: z.string().default('.secrets'),
+    SHOP_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+  });
+}
+
+export type ServiceEnv = z.infer<ReturnType<typeof serviceEnvSchema>>;

@@ -1,0 +1,90 @@
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Client, Pool } from 'pg';
+import { currentScope } from '../observability/trace';
+
+export interface DatabaseOptions {
+  /** Server URL without a database, e.g. postgres://postgres@127.0.0.1:5432 */
+  url: string;
+  database: string;
+  poolSize?: number;
+  /** Called for every statement, for metrics. */
+  onQuery?: () => void;
+}
+
+function databaseUrl(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Each subgraph owns its database and creates it on first start. */
+export async function ensureDatabase(url: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl(url, 'postgres') });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (rowCount) return;
+    try {
+      await client.query(`create database ${quoteIdent(database)}`);
+    } catch (error) {
+      // Two replicas starting together: the loser sees duplicate_database (42P04) or a unique
+      // violation on pg_database (23505); either way the database now exists.
+      const code = (error as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(url: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl(url, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${quoteIdent(database)} with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A Kysely instance on the subgraph's own database. Every statement is counted into the
+ * current request scope, so tests and the benchmark can see how many a request cost.
+ */
+export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
+  const pool = new Pool({
+    connectionString: databaseUrl(options.url, options.database),
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+  });
+  return new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    log(event) {
+      if (event.level !== 'query') return;
+      const scope = currentScope();
+      if (scope) scope.sqlStatements += 1;
+      options.onQuery?.();
+    },
+  });
+}
+
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return this.migrations;
+  }
+}
+
+/** Migrations live in code (one module per step), so the built output carries them. */
+export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrations) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function pingDatabase(db: Kysely<any>): Promise<void> {
+  await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+}

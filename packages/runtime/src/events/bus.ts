@@ -1,0 +1,181 @@
+import { Connection, ConsumerStatus, type Consumer, type Publisher } from 'rabbitmq-client';
+import type { Kysely, Transaction } from 'kysely';
+import { isEventType, type ConsumerName, type EventEnvelope, type EventType } from '@shop/contracts';
+import type { Logger } from '../observability/logger';
+import { throttledLog } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { childTrace, parseTraceparent, runInScope } from '../observability/trace';
+import type { EventTables } from './tables';
+import { queueArguments, queueName, topology, type TopologyNames } from './topology';
+
+export class UnroutableEventError extends Error {
+  constructor(type: string) {
+    super(`event '${type}' was returned by the broker: no queue is bound for it`);
+  }
+}
+
+/** What a handler may ask to run once its transaction has committed (cache invalidation). */
+export type AfterCommit = () => void | Promise<void>;
+
+export type EventHandler<DB> = (
+  trx: Transaction<DB & EventTables>,
+  event: EventEnvelope,
+) => Promise<AfterCommit | void>;
+
+export interface EventBusOptions extends TopologyNames {
+  url: string;
+  maxDeliveryAttempts: number;
+  retryBaseMs: number;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A subgraph's connection to RabbitMQ: a confirming, mandatory publisher for the outbox
+ * relay, and consumers that apply each event once (inbox) with retries and a dead letter.
+ */
+export class EventBus {
+  readonly connection: Connection;
+  private readonly publisher: Publisher;
+  private readonly returned = new Set<string>();
+  private readonly consumers: Consumer[] = [];
+  private readonly logThrottled = throttledLog(10_000);
+
+  constructor(private readonly options: EventBusOptions) {
+    this.connection = new Connection({
+      url: options.url,
+      connectionName: options.log.bindings().service,
+      retryLow: 250,
+      retryHigh: 5_000,
+      acquireTimeout: 5_000,
+    });
+    this.connection.on('error', (error) =>
+      this.logThrottled('connection', () => options.log.warn({ err: error }, 'rabbitmq connection error')),
+    );
+    const declared = topology(options);
+    this.publisher = this.connection.createPublisher({
+      confirm: true,
+      maxAttempts: 1,
+      // Declared before the first publish and again after every reconnect.
+      exchanges: declared.exchanges,
+      queues: declared.queues,
+      queueBindings: declared.queueBindings,
+      onReturn: (message) => {
+        if (message.messageId) this.returned.add(message.messageId);
+      },
+    });
+  }
+
+  /** Resolves once the broker has confirmed the event is queued; rejects if unroutable. */
+  async publish(event: EventEnvelope): Promise<void> {
+    await this.publisher.send(
+      {
+        exchange: this.options.exchange,
+        routingKey: event.type,
+        mandatory: true,
+        durable: true,
+        messageId: event.id,
+        contentType: 'application/json',
+        headers: event.traceparent ? { traceparent: event.traceparent } : {},
+      },
+      event,
+    );
+    // basic.return precedes the confirm on the same channel, so it has been seen by now.
+    if (this.returned.delete(event.id)) throw new UnroutableEventError(event.type);
+  }
+
+  /**
+   * Consumes this subgraph's queue. Each event runs in a transaction that first records its
+   * id in the inbox; a redelivered event finds its id there and is acknowledged untouched.
+   * Failures are retried with exponential backoff, then dead-lettered.
+   */
+  consume<DB>(consumer: ConsumerName, db: Kysely<DB & EventTables>, handlers: Partial<Record<EventType, EventHandler<DB>>>): void {
+    const { log, metrics, maxDeliveryAttempts, retryBaseMs } = this.options;
+    const declared = topology(this.options);
+    const handle = this.connection.createConsumer(
+      {
+        queue: queueName(this.options, consumer),
+        queueOptions: { durable: true, arguments: queueArguments(this.options, consumer) },
+        exchanges: declared.exchanges,
+        queueBindings: declared.queueBindings.filter((b) => b.queue.startsWith(queueName(this.options, consumer))),
+        qos: { prefetchCount: 20 },
+        concurrency: 4,
+        requeue: false,
+      },
+      async (message) => {
+        const event = parseEnvelope(message.body);
+        if (!event) {
+          log.error({ messageId: message.messageId }, 'malformed event dead-lettered');
+          metrics?.eventsConsumed.inc({ type: 'unknown', outcome: 'dead-lettered' });
+          return ConsumerStatus.DROP;
+        }
+        const handler = handlers[event.type];
+        if (!handler) return ConsumerStatus.ACK;
+        return runInScope(childTrace(parseTraceparent(event.traceparent)), async () => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const applied = await applyOnce(db, event, handler);
+              metrics?.eventsConsumed.inc({ type: event.type, outcome: applied ? 'applied' : 'duplicate' });
+              return ConsumerStatus.ACK;
+            } catch (error) {
+              if (attempt >= maxDeliveryAttempts) {
+                log.error({ err: error, eventId: event.id, type: event.type, attempt }, 'event dead-lettered');
+                metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead-lettered' });
+                return ConsumerStatus.DROP;
+              }
+              const delay = retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+              log.warn({ err: error, eventId: event.id, type: event.type, attempt, delay }, 'event failed, retrying');
+              await sleep(delay);
+            }
+          }
+        });
+      },
+    );
+    handle.on('error', (error) => this.logThrottled(`consumer:${consumer}`, () => log.warn({ err: error }, 'consumer error')));
+    this.consumers.push(handle);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.close()));
+    await this.publisher.close();
+    await this.connection.close();
+  }
+}
+
+async function applyOnce<DB>(db: Kysely<DB & EventTables>, event: EventEnvelope, handler: EventHandler<DB>): Promise<boolean> {
+  let afterCommit: AfterCommit | undefined;
+  const applied = await db.transaction().execute(async (trx) => {
+    const inserted = await (trx as unknown as Transaction<EventTables>)
+      .insertInto('inbox')
+      .values({ event_id: event.id, type: event.type })
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .returning('event_id')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    afterCommit = (await handler(trx, event)) ?? undefined;
+    return true;
+  });
+  await afterCommit?.();
+  return applied;
+}
+
+const UUID = /^[0-9a-f-]{36}$/i;
+
+function parseEnvelope(body: unknown): EventEnvelope | null {
+  let value = body;
+  if (Buffer.isBuffer(value)) {
+    try {
+      value = JSON.parse(value.toString('utf8'));
+    } catch {
+      return null;
+    }
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const e = value as Record<string, unknown>;
+  if (typeof e.id !== 'string' || !UUID.test(e.id) || !isEventType(e.type)) return null;
+  if (typeof e.aggregateId !== 'string' || typeof e.version !== 'number') return null;
+  if (typeof e.payload !== 'object' || e.payload === null) return null;
+  return value as EventEnvelope;
+}

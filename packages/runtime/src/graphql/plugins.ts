@@ -1,0 +1,86 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { currentScope } from '../observability/trace';
+import { isCodedError } from './errors';
+
+/** Codes clients may see verbatim; anything else is an unexpected error and is masked. */
+const CLIENT_CODES = new Set([
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'SERVICE_UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PERSISTED_QUERY_NOT_IN_LIST',
+  'PERSISTED_QUERY_ID_REQUIRED',
+]);
+
+/**
+ * Known errors pass unchanged; unexpected ones are logged with the trace id and, outside
+ * development, reach the client as INTERNAL_SERVER_ERROR with no stack, SQL or URL.
+ */
+export function formatErrorFor(log: Logger, production: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+    if (isCodedError(original) || (typeof code === 'string' && CLIENT_CODES.has(code))) {
+      if (!production) return formatted;
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const traceId = currentScope()?.trace.traceId;
+    log.error({ err: original, traceId, path: formatted.path }, 'unexpected error');
+    if (!production) return formatted;
+    return {
+      message: 'Internal server error.',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', traceId },
+    };
+  };
+}
+
+/** One log line and one histogram sample per request, with its SQL and cache counts. */
+export function requestLogPlugin<T extends BaseContext>(log: Logger, metrics: Metrics): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse(ctx) {
+          const scope = currentScope();
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const operation = ctx.operationName ?? ctx.request.operationName ?? 'anonymous';
+          const errors = ctx.errors?.length ?? 0;
+          metrics.requestDuration.observe({ operation, outcome: errors ? 'error' : 'ok' }, seconds);
+          if (scope) {
+            metrics.sqlStatements.inc({ operation }, scope.sqlStatements);
+            ctx.response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
+            ctx.response.http.headers.set('x-cache-hits', String(scope.cacheHits));
+            ctx.response.http.headers.set('x-cache-misses', String(scope.cacheMisses));
+          }
+          log.info(
+            {
+              operation,
+              durationMs: Math.round(seconds * 1e4) / 10,
+              traceId: scope?.trace.traceId,
+              errors,
+              sqlStatements: scope?.sqlStatements,
+              cacheHits: scope?.cacheHits,
+              cacheMisses: scope?.cacheMisses,
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}

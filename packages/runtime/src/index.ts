@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+
+export * from './config';
+export * from './db/database';
+export * from './events/tables';
+export * from './events/outbox';
+export * from './events/topology';
+export * from './events/bus';
+export * from './events/relay';
+export * from './graphql/errors';
+export * from './graphql/identity';
+export * from './graphql/ids';
+export * from './graphql/pagination';
+export * from './graphql/money';
+export * from './graphql/plugins';
+export * from './graphql/federation';
+export * from './graphql/types';
+export * from './graphql/loaders';
+export * from './http/server';
+export * from './auth/request-signature';
+export * from './auth/jwt';
+export * from './cache/redis';
+export * from './observability/logger';
+export * from './observability/metrics';
+export * from './observability/trace';
+export * from './subgraph';
+export * from './process';

@@ -1,0 +1,119 @@
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { Kysely, Migration } from 'kysely';
+import type { GraphQLSchema } from 'graphql';
+import { verifyRequest } from './auth/request-signature';
+import { createRedis, pingRedis, type Redis } from './cache/redis';
+import { resolveSigningSecrets, type ServiceEnv } from './config';
+import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase } from './db/database';
+import { EventBus } from './events/bus';
+import { OutboxRelay } from './events/relay';
+import type { EventTables } from './events/tables';
+import { formatErrorFor, requestLogPlugin } from './graphql/plugins';
+import type { Identity } from './graphql/identity';
+import { healthRoutes, HttpError, startHttpServer, type Route } from './http/server';
+import { createLogger, type Logger } from './observability/logger';
+import { createMetrics, type Metrics } from './observability/metrics';
+
+/** The connections a subgraph needs, opened in order: config → db → redis → events. */
+export interface SubgraphDeps<DB> {
+  name: string;
+  env: ServiceEnv;
+  log: Logger;
+  metrics: Metrics;
+  db: Kysely<DB & EventTables>;
+  redis: Redis;
+  bus: EventBus;
+  relay: OutboxRelay;
+  signingSecrets: string[];
+}
+
+export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrations: Record<string, Migration>): Promise<SubgraphDeps<DB>> {
+  const log = createLogger(name, env.LOG_LEVEL);
+  const metrics = createMetrics(name);
+  const signingSecrets = resolveSigningSecrets(env);
+  await ensureDatabase(env.POSTGRES_URL, env.POSTGRES_DB);
+  const db = createDatabase<DB & EventTables>({ url: env.POSTGRES_URL, database: env.POSTGRES_DB, poolSize: env.POSTGRES_POOL_SIZE });
+  const applied = await migrateToLatest(db, migrations);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, log });
+  const bus = new EventBus({
+    url: env.RABBITMQ_URL,
+    exchange: env.RABBITMQ_EXCHANGE,
+    queuePrefix: env.RABBITMQ_QUEUE_PREFIX,
+    maxDeliveryAttempts: env.RABBITMQ_MAX_DELIVERY_ATTEMPTS,
+    retryBaseMs: env.RABBITMQ_RETRY_BASE_MS,
+    log,
+    metrics,
+  });
+  const relay = new OutboxRelay(db, bus, { pollMs: env.OUTBOX_POLL_MS, log, metrics });
+  return { name, env, log, metrics, db, redis, bus, relay, signingSecrets };
+}
+
+export async function closeSubgraphDeps(deps: SubgraphDeps<any>): Promise<void> {
+  await deps.relay.stop();
+  await deps.bus.close().catch(() => undefined);
+  deps.redis.disconnect();
+  await deps.db.destroy();
+}
+
+export interface ServedSubgraph {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Serves a subgraph schema. /graphql accepts only requests signed by the router; health,
+ * metrics and any extra routes (the JWKS) need no proof.
+ */
+export async function serveSubgraph<TContext extends BaseContext>(options: {
+  deps: SubgraphDeps<any>;
+  schema: GraphQLSchema;
+  context: (identity: Identity | null) => TContext;
+  routes?: Record<string, Route>;
+}): Promise<ServedSubgraph> {
+  const { deps } = options;
+  const production = deps.env.NODE_ENV === 'production';
+  const apollo = new ApolloServer<TContext>({
+    schema: options.schema,
+    formatError: formatErrorFor(deps.log, production),
+    includeStacktraceInErrorResponses: !production,
+    plugins: [requestLogPlugin(deps.log, deps.metrics), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  const ready = async () => {
+    const check = async (fn: () => Promise<unknown>) => fn().then(() => 'ok', (error: Error) => `down: ${error.message}`);
+    return {
+      postgres: await check(() => pingDatabase(deps.db)),
+      redis: await check(() => pingRedis(deps.redis)),
+      rabbitmq: deps.bus.connection.ready ? 'ok' : 'down: not connected',
+    };
+  };
+  const http = await startHttpServer<TContext>({
+    host: deps.env.HOST,
+    port: deps.env.PORT,
+    log: deps.log,
+    routes: { ...healthRoutes(ready, deps.metrics), ...options.routes },
+    graphql: {
+      path: '/graphql',
+      apollo,
+      maxBodyBytes: 1_000_000,
+      context: async (req, body) => {
+        const proof = verifyRequest(deps.signingSecrets, req.headers, body, deps.env.ROUTER_SIGNATURE_MAX_SKEW_SECONDS);
+        if (!proof.ok) {
+          deps.log.warn({ reason: proof.reason, remote: req.socket.remoteAddress }, 'unsigned subgraph request refused');
+          throw new HttpError(401, 'This service only accepts requests that come through the router.', 'UNAUTHENTICATED');
+        }
+        return options.context(proof.identity);
+      },
+    },
+  });
+  deps.log.info({ url: http.url }, `${deps.name} subgraph listening`);
+  return {
+    url: http.url,
+    stop: async () => {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}

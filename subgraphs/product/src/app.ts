@@ -1,0 +1,40 @@
+import { closeSubgraphDeps, openSubgraphDeps, serveSubgraph, type ServedSubgraph, type SubgraphDeps } from '@shop/runtime';
+import type { ProductConfig } from './config';
+import { createContext } from './context';
+import { migrations } from './migrations';
+import { ProductService } from './product/product.service';
+import type { ProductDatabase } from './product/product.table';
+import { buildProductSchema } from './schema';
+import { stockHandlers } from './stock/stock.handlers';
+
+export interface ProductApp {
+  url: string;
+  deps: SubgraphDeps<ProductDatabase>;
+  products: ProductService;
+  stop(): Promise<void>;
+}
+
+/** Composition root: config → db, redis, events → schema → server, and shutdown in reverse. */
+export async function createProductApp(config: ProductConfig): Promise<ProductApp> {
+  const deps = await openSubgraphDeps<ProductDatabase>('product', config, migrations);
+  const products = new ProductService(deps.db, deps.relay, config.SHOP_CURRENCY);
+  let server: ServedSubgraph | undefined;
+  try {
+    deps.bus.consume('product', deps.db, stockHandlers(deps.relay, () => undefined));
+    deps.relay.start();
+    server = await serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(deps.db, products) });
+  } catch (error) {
+    await closeSubgraphDeps(deps);
+    throw error;
+  }
+  const served = server;
+  return {
+    url: served.url,
+    deps,
+    products,
+    async stop() {
+      await served.stop();
+      await closeSubgraphDeps(deps);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { EventTables } from '@shop/runtime';
+
+export interface ProductsTable {
+  id: Generated<string>;
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  price_cents: number;
+  stock: number;
+  version: Generated<number>;
+  created_at: ColumnType<Date, Date | undefined, Date>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface ReservationsTable {
+  order_id: string;
+  user_id: string;
+  status: 'held' | 'failed' | 'released' | 'cancelled';
+  lines: ColumnType<Array<{ productId: string; quantity: number }>, string, string>;
+  created_at: Generated<Date>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface ProductDatabase extends EventTables {
+  products: ProductsTable;
+  reservations: ReservationsTable;
+}
+
+export type ProductRow = Selectable<ProductsTable>;

@@ -1,0 +1,10 @@
+import { buildFederatedSchema } from '@shop/runtime';
+import { resolveProductReference } from './product/product.reference';
+import { ProductResolver } from './product/product.resolver';
+
+export function buildProductSchema() {
+  return buildFederatedSchema({
+    resolvers: [ProductResolver],
+    references: { Product: { __resolveReference: resolveProductReference } },
+  });
+}
