@@ -60,9 +60,16 @@ export const CONSUMERS = {
   product: ['order.placed', 'order.cancelled'],
   cart: ['product.created', 'product.price-changed', 'stock.reserved'],
   order: ['product.created', 'product.price-changed', 'stock.reserved', 'stock.reservation-failed'],
+  // No service consumes user.registered yet. Publishing is `mandatory`, so an event with no
+  // queue would be a failure; it is kept in a bounded queue that a future consumer (welcome
+  // e-mails, analytics) can replay from.
+  audit: ['user.registered'],
 } as const satisfies Record<string, readonly EventType[]>;
 
 export type ConsumerName = keyof typeof CONSUMERS;
+
+/** Consumers whose queue is bounded (oldest dropped) because no process drains it yet. */
+export const BOUNDED_QUEUES: Partial<Record<ConsumerName, number>> = { audit: 100_000 };
 
 export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);

@@ -46,6 +46,7 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
     log,
     metrics,
   });
+  await bus.declareTopology(5_000);
   const relay = new OutboxRelay(db, bus, { pollMs: env.OUTBOX_POLL_MS, log, metrics });
   return { name, env, log, metrics, db, redis, bus, relay, signingSecrets };
 }

@@ -203,3 +203,4 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
   });
 }
+export * from './events';

@@ -62,10 +62,30 @@ export class EventBus {
       exchanges: declared.exchanges,
       queues: declared.queues,
       queueBindings: declared.queueBindings,
-      onReturn: (message) => {
-        if (message.messageId) this.returned.add(message.messageId);
-      },
     });
+    // (The `onReturn` publisher option is typed but not wired in rabbitmq-client 5.0.8.)
+    this.publisher.on('basic.return', (message) => {
+      if (message.messageId) this.returned.add(message.messageId);
+    });
+  }
+
+  /**
+   * Declares the whole topology now. Publisher and consumers declare it again on every
+   * (re)connect; this only makes a fresh process ready before it serves. Waits at most
+   * `timeoutMs` for the broker: a process may start while RabbitMQ is down.
+   */
+  async declareTopology(timeoutMs: number): Promise<boolean> {
+    try {
+      await this.connection.onConnect(timeoutMs, true);
+      const declared = topology(this.options);
+      for (const exchange of declared.exchanges) await this.connection.exchangeDeclare(exchange);
+      for (const queue of declared.queues) await this.connection.queueDeclare(queue);
+      for (const binding of declared.queueBindings) await this.connection.queueBind(binding);
+      return true;
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'rabbitmq unreachable at start; events wait in the outbox');
+      return false;
+    }
   }
 
   /** Resolves once the broker has confirmed the event is queued; rejects if unroutable. */
@@ -82,7 +102,9 @@ export class EventBus {
       },
       event,
     );
-    // basic.return precedes the confirm on the same channel, so it has been seen by now.
+    // The broker sends basic.return before the confirm, and the client emits it on a
+    // setImmediate queued before ours; one turn later it has been recorded.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.returned.delete(event.id)) throw new UnroutableEventError(event.type);
   }
 

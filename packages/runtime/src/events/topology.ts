@@ -1,4 +1,4 @@
-import { CONSUMERS, type ConsumerName } from '@shop/contracts';
+import { BOUNDED_QUEUES, CONSUMERS, type ConsumerName } from '@shop/contracts';
 
 /**
  * The whole messaging topology, derived from the consumer table in @shop/contracts. Every
@@ -22,10 +22,12 @@ export function deadLetterQueueName(names: TopologyNames, consumer: ConsumerName
   return `${queueName(names, consumer)}.dlq`;
 }
 
-export function queueArguments(names: TopologyNames, consumer: ConsumerName) {
+export function queueArguments(names: TopologyNames, consumer: ConsumerName): Record<string, string | number> {
+  const bound = BOUNDED_QUEUES[consumer];
   return {
     'x-dead-letter-exchange': deadLetterExchange(names),
     'x-dead-letter-routing-key': consumer,
+    ...(bound ? { 'x-max-length': bound, 'x-overflow': 'drop-head' } : {}),
   };
 }
 

@@ -1,0 +1,6 @@
+import { loadConfigOrExit, runUntilSignal } from '@shop/runtime';
+import { createRouterApp } from './app';
+import { parseConfig } from './config';
+
+const config = loadConfigOrExit(() => parseConfig(process.env));
+runUntilSignal(() => createRouterApp(config));

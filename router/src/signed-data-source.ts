@@ -1,0 +1,87 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
+import {
+  currentTraceparent,
+  isIdentityHeader,
+  ServiceUnavailableError,
+  SIGNATURE_HEADERS,
+  signRequest,
+  throttledLog,
+  type Identity,
+  type Logger,
+} from '@shop/runtime';
+
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+
+export interface RouterContext {
+  identity: Identity | null;
+}
+
+/**
+ * Signs a request with the router's secret over the exact body being sent. The identity
+ * travels from willSendRequest in the x-shop-user-* headers; the fetcher reads it back so
+ * the signature covers the very bytes and identity on the wire.
+ */
+export function signingFetcher(secret: string, fetchImpl: typeof fetch = fetch): Fetcher {
+  return async (url, init = {}) => {
+    const given = init.headers ?? {};
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(given)) {
+      if (!isIdentityHeader(name)) headers[name.toLowerCase()] = value;
+    }
+    const userId = given[SIGNATURE_HEADERS.userId];
+    const role = given[SIGNATURE_HEADERS.role];
+    const identity: Identity | null = userId && (role === 'CUSTOMER' || role === 'ADMIN') ? { userId, role } : null;
+    Object.assign(headers, signRequest(secret, identity, init.body ?? ''));
+    return (await fetchImpl(url, { method: init.method, headers, body: init.body, signal: init.signal })) as FetcherResponse;
+  };
+}
+
+const warnThrottled = throttledLog(10_000);
+
+/** One per subgraph: forwards trace context and the verified identity, never a client's headers. */
+export class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    readonly name: string,
+    url: string,
+    secret: string,
+    private readonly log: Logger,
+  ) {
+    super({ url });
+    const signed = signingFetcher(secret);
+    this.fetcher = async (target, init) => {
+      try {
+        return await signed(target, init);
+      } catch (error) {
+        warnThrottled(`unreachable:${name}`, () => log.warn({ err: error, subgraph: name, url: target }, 'subgraph unreachable'));
+        throw new ServiceUnavailableError(`The ${name} service is unavailable right now.`);
+      }
+    };
+  }
+
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<RouterContext>): void {
+    const headers = options.request.http!.headers;
+    for (const [name] of [...headers]) {
+      if (isIdentityHeader(name)) headers.delete(name);
+    }
+    const traceparent = currentTraceparent();
+    if (traceparent) headers.set('traceparent', traceparent);
+    const identity = (options.context as Partial<RouterContext>).identity;
+    if (identity) {
+      headers.set(SIGNATURE_HEADERS.userId, identity.userId);
+      headers.set(SIGNATURE_HEADERS.role, identity.role);
+    }
+  }
+
+  // The default puts the subgraph's URL and response body into the client's error; a refused
+  // signature would also reach clients as UNAUTHENTICATED although it is the router's fault.
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body = await response.text().catch(() => '');
+    this.log.error({ subgraph: this.name, status: response.status, body: body.slice(0, 2_000) }, 'subgraph answered with an HTTP error');
+    if (response.status === 502 || response.status === 503 || response.status === 504) {
+      return new ServiceUnavailableError(`The ${this.name} service is unavailable right now.`);
+    }
+    return new GraphQLError(`The ${this.name} service failed to answer (HTTP ${response.status}).`);
+  }
+}

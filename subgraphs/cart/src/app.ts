@@ -1,0 +1,41 @@
+import { closeSubgraphDeps, openSubgraphDeps, serveSubgraph, type ServedSubgraph, type SubgraphDeps } from '@shop/runtime';
+import { CartService } from './cart/cart.service';
+import type { CartDatabase } from './cart/cart.table';
+import type { CartConfig } from './config';
+import { createContext } from './context';
+import { cartHandlers } from './events/cart.handlers';
+import { migrations } from './migrations';
+import { buildCartSchema } from './schema';
+
+export interface CartApp {
+  url: string;
+  deps: SubgraphDeps<CartDatabase>;
+  carts: CartService;
+  stop(): Promise<void>;
+}
+
+/** Composition root: config → db, redis, events → schema → server, and shutdown in reverse. */
+export async function createCartApp(config: CartConfig): Promise<CartApp> {
+  const deps = await openSubgraphDeps<CartDatabase>('cart', config, migrations);
+  const carts = new CartService(deps.db, config.SHOP_CURRENCY);
+  let server: ServedSubgraph | undefined;
+  try {
+    deps.bus.consume('cart', deps.db, cartHandlers());
+    // Nothing in the cart writes events yet; the relay runs so a future one is never stranded.
+    deps.relay.start();
+    server = await serveSubgraph({ deps, schema: await buildCartSchema(), context: createContext(deps.db, carts) });
+  } catch (error) {
+    await closeSubgraphDeps(deps);
+    throw error;
+  }
+  const served = server;
+  return {
+    url: served.url,
+    deps,
+    carts,
+    async stop() {
+      await served.stop();
+      await closeSubgraphDeps(deps);
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Transaction } from 'kysely';
+import type { EventEnvelope, OrderLine, ProductPriced } from '@shop/contracts';
+import { isUuid } from '@shop/runtime';
+import { findCartForUpdate, subtractLines, touchCart } from '../cart/cart.repository';
+import type { CartDatabase } from '../cart/cart.table';
+import { upsertProjection } from '../prices/price.repository';
+
+type Trx = Transaction<CartDatabase>;
+
+const MAX_INT = 2_147_483_647;
+const isCount = (value: unknown, min: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
+
+// A malformed payload throws: the bus retries it and then parks it in the dead-letter queue.
+function parsePriced(event: EventEnvelope): ProductPriced {
+  const p = event.payload as Partial<ProductPriced>;
+  if (typeof p.productId !== 'string' || !isUuid(p.productId) || typeof p.sku !== 'string' || typeof p.name !== 'string'
+    || !isCount(p.priceCents, 0) || !isCount(p.version, 1)) {
+    throw new Error(`malformed ${event.type} payload in event ${event.id}`);
+  }
+  return { productId: p.productId.toLowerCase(), sku: p.sku, name: p.name, priceCents: p.priceCents, version: p.version };
+}
+
+function parseReserved(event: EventEnvelope): { userId: string; lines: OrderLine[] } {
+  const p = event.payload as Partial<EventEnvelope<'stock.reserved'>['payload']>;
+  const valid = typeof p.userId === 'string' && isUuid(p.userId) && Array.isArray(p.lines)
+    && p.lines.every((l) => typeof l?.productId === 'string' && isUuid(l.productId) && isCount(l.quantity, 1));
+  if (!valid) throw new Error(`malformed ${event.type} payload in event ${event.id}`);
+  // One entry per product, so a product ordered on two lines is subtracted once, in full.
+  const merged = new Map<string, number>();
+  for (const line of p.lines!) {
+    const id = line.productId.toLowerCase();
+    merged.set(id, Math.min(MAX_INT, (merged.get(id) ?? 0) + line.quantity));
+  }
+  return { userId: p.userId!.toLowerCase(), lines: [...merged].map(([productId, quantity]) => ({ productId, quantity })) };
+}
+
+/** What the cart does with other subgraphs' events; each runs in the bus's inbox transaction. */
+export function cartHandlers() {
+  const priced = async (trx: Trx, event: EventEnvelope): Promise<void> => {
+    // Only a newer version changes the projection; stale and repeated events are no-ops.
+    await upsertProjection(trx, [parsePriced(event)]);
+  };
+
+  return {
+    'product.created': priced,
+    'product.price-changed': priced,
+
+    async 'stock.reserved'(trx: Trx, event: EventEnvelope): Promise<void> {
+      const { userId, lines } = parseReserved(event);
+      // The same lock as the mutations, so an order never interleaves with a cart write.
+      if (!(await findCartForUpdate(trx, userId))) return;
+      if ((await subtractLines(trx, userId, lines)) > 0) await touchCart(trx, userId);
+    },
+  };
+}

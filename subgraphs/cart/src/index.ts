@@ -1,0 +1,6 @@
+import { loadConfigOrExit, runUntilSignal } from '@shop/runtime';
+import { createCartApp } from './app';
+import { parseConfig } from './config';
+
+const config = loadConfigOrExit(() => parseConfig(process.env));
+runUntilSignal(() => createCartApp(config));

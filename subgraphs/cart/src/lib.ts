@@ -1,0 +1,5 @@
+// What other packages (scripts, tests) may use; the process entry point is index.ts.
+export { createCartApp, type CartApp } from './app';
+export { parseConfig } from './config';
+export { migrations } from './migrations';
+export * from './seed';

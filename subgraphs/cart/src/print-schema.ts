@@ -1,0 +1,5 @@
+import { printSubgraphSchema } from '@shop/runtime';
+import { buildCartSchema } from './schema';
+
+// Used by `npm run compose`: prints this subgraph's SDL on stdout.
+buildCartSchema().then((schema) => process.stdout.write(printSubgraphSchema(schema)));

@@ -1,0 +1,70 @@
+import {
+  closeSubgraphDeps,
+  jwks,
+  loadSigningKeys,
+  openSubgraphDeps,
+  sendJson,
+  serveSubgraph,
+  type ServedSubgraph,
+  type SigningKey,
+  type SubgraphDeps,
+} from '@shop/runtime';
+import { AuthService } from './auth/auth.service';
+import { PasswordHasher } from './auth/password';
+import { SessionStore } from './auth/session.store';
+import type { UserConfig } from './config';
+import { createContext } from './context';
+import { migrations } from './migrations';
+import { buildUserSchema } from './schema';
+import { UserService } from './user/user.service';
+import type { UserDatabase } from './user/user.table';
+
+export interface UserApp {
+  url: string;
+  deps: SubgraphDeps<UserDatabase>;
+  keys: SigningKey[];
+  stop(): Promise<void>;
+}
+
+/** Composition root: config → keys → db, redis, events → schema → server, and shutdown in reverse. */
+export async function createUserApp(config: UserConfig): Promise<UserApp> {
+  // Keys first: a bad AUTH_JWT_PRIVATE_KEYS stops start-up before any connection is opened.
+  const keys = await loadSigningKeys(config);
+  const deps = await openSubgraphDeps<UserDatabase>('user', config, migrations);
+  const users = new UserService(deps.db);
+  const auth = new AuthService(
+    deps.db,
+    deps.relay,
+    new SessionStore(deps.redis, config.AUTH_REFRESH_TOKEN_TTL_SECONDS),
+    new PasswordHasher(config.AUTH_SCRYPT_COST),
+    keys,
+    { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, ttlSeconds: config.AUTH_ACCESS_TOKEN_TTL_SECONDS },
+  );
+  const publicKeys = jwks(keys);
+  let server: ServedSubgraph | undefined;
+  try {
+    deps.relay.start();
+    server = await serveSubgraph({
+      deps,
+      schema: await buildUserSchema(),
+      context: createContext(users, auth),
+      routes: {
+        // Short cache: verifiers pick up a newly added key within five minutes.
+        '/.well-known/jwks.json': (_req, res) => sendJson(res, 200, publicKeys, { 'cache-control': 'public, max-age=300' }),
+      },
+    });
+  } catch (error) {
+    await closeSubgraphDeps(deps);
+    throw error;
+  }
+  const served = server;
+  return {
+    url: served.url,
+    deps,
+    keys,
+    async stop() {
+      await served.stop();
+      await closeSubgraphDeps(deps);
+    },
+  };
+}
