@@ -25,3 +25,4 @@ export * from './observability/metrics';
 export * from './observability/trace';
 export * from './subgraph';
 export * from './process';
+export * from './cache/entity-cache';

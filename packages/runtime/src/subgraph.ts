@@ -3,6 +3,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import type { Kysely, Migration } from 'kysely';
 import type { GraphQLSchema } from 'graphql';
 import { verifyRequest } from './auth/request-signature';
+import { CacheGeneration, EntityCache } from './cache/entity-cache';
 import { createRedis, pingRedis, type Redis } from './cache/redis';
 import { resolveSigningSecrets, type ServiceEnv } from './config';
 import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase } from './db/database';
@@ -26,6 +27,9 @@ export interface SubgraphDeps<DB> {
   bus: EventBus;
   relay: OutboxRelay;
   signingSecrets: string[];
+  cacheGeneration: CacheGeneration;
+  /** A read-through cache for one entity, TTL from CACHE_TTLS / CACHE_TTL_SECONDS. */
+  entityCache<V>(entity: string, schemaVersion?: number): EntityCache<V>;
 }
 
 export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrations: Record<string, Migration>): Promise<SubgraphDeps<DB>> {
@@ -48,10 +52,23 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
   });
   await bus.declareTopology(5_000);
   const relay = new OutboxRelay(db, bus, { pollMs: env.OUTBOX_POLL_MS, log, metrics });
-  return { name, env, log, metrics, db, redis, bus, relay, signingSecrets };
+  const cacheGeneration = new CacheGeneration(redis, name, log);
+  await cacheGeneration.sync();
+  const entityCache = <V>(entity: string, schemaVersion = 1) =>
+    new EntityCache<V>(redis, {
+      subgraph: name,
+      entity,
+      schemaVersion,
+      ttlSeconds: env.CACHE_TTLS[entity] ?? env.CACHE_TTL_SECONDS,
+      generation: cacheGeneration,
+      log,
+      metrics,
+    });
+  return { name, env, log, metrics, db, redis, bus, relay, signingSecrets, cacheGeneration, entityCache };
 }
 
 export async function closeSubgraphDeps(deps: SubgraphDeps<any>): Promise<void> {
+  deps.cacheGeneration.stop();
   await deps.relay.stop();
   await deps.bus.close().catch(() => undefined);
   deps.redis.disconnect();

@@ -8,6 +8,11 @@ import { upsertProductPrices } from './prices/price.repository';
 
 export { upsertProductPrices };
 
+export async function countOrders(db: Kysely<OrderDatabase>): Promise<number> {
+  const { count } = await db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  return Number(count);
+}
+
 export interface SeedOrdersOptions {
   userIds: readonly string[];
   products: readonly ProductPriced[];

@@ -2,6 +2,7 @@ import { closeSubgraphDeps, openSubgraphDeps, serveSubgraph, type ServedSubgraph
 import type { ProductConfig } from './config';
 import { createContext } from './context';
 import { migrations } from './migrations';
+import { ProductCaches } from './product/product.loaders';
 import { ProductService } from './product/product.service';
 import type { ProductDatabase } from './product/product.table';
 import { buildProductSchema } from './schema';
@@ -17,12 +18,13 @@ export interface ProductApp {
 /** Composition root: config → db, redis, events → schema → server, and shutdown in reverse. */
 export async function createProductApp(config: ProductConfig): Promise<ProductApp> {
   const deps = await openSubgraphDeps<ProductDatabase>('product', config, migrations);
-  const products = new ProductService(deps.db, deps.relay, config.SHOP_CURRENCY);
+  const caches = new ProductCaches(deps, deps.db);
+  const products = new ProductService(deps.db, deps.relay, caches, config.SHOP_CURRENCY);
   let server: ServedSubgraph | undefined;
   try {
-    deps.bus.consume('product', deps.db, stockHandlers(deps.relay, () => undefined));
+    deps.bus.consume('product', deps.db, stockHandlers(deps.relay, (ids) => caches.invalidate(ids)));
     deps.relay.start();
-    server = await serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(deps.db, products) });
+    server = await serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(products, caches) });
   } catch (error) {
     await closeSubgraphDeps(deps);
     throw error;

@@ -34,3 +34,12 @@ describe('serviceEnvSchema', () => {
     expect(parseEnv(schema, { ROUTER_SIGNING_SECRETS: ' a , b,,' }).ROUTER_SIGNING_SECRETS).toEqual(['a', 'b']);
   });
 });
+
+describe('cache settings', () => {
+  it('parses per-entity TTLs and refuses malformed ones by name', () => {
+    expect(parseEnv(schema, { CACHE_TTLS: 'product=300, cartLines=30' }).CACHE_TTLS).toEqual({ product: 300, cartLines: 30 });
+    expect(() => parseEnv(schema, { CACHE_TTLS: 'product=soon' })).toThrow(/CACHE_TTLS/);
+    expect(parseEnv(schema, { CACHE_ENABLED: 'false' }).CACHE_ENABLED).toBe(false);
+    expect(() => parseEnv(schema, { CACHE_ENABLED: 'maybe' })).toThrow(/CACHE_ENABLED/);
+  });
+});

@@ -1,6 +1,24 @@
 import { z } from 'zod';
 import { list, logLevel, nodeEnv, port, positiveInt, url } from './env';
 
+/** Per-entity cache TTLs, e.g. `product=300,cartLines=30`; entities not named use CACHE_TTL_SECONDS. */
+const ttlMap = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const ttls: Record<string, number> = {};
+    for (const pair of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [entity, seconds] = pair.split('=');
+      const n = Number(seconds);
+      if (!entity || !Number.isInteger(n) || n < 1) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${pair}' is not entity=seconds` });
+        return z.NEVER;
+      }
+      ttls[entity.trim()] = n;
+    }
+    return ttls;
+  });
+
 /**
  * Settings every subgraph shares. Each subgraph extends this schema with its own and parses
  * once in its composition root.
@@ -26,6 +44,12 @@ export function serviceEnvSchema(defaults: { port: number; database: string }) {
     ROUTER_SIGNING_SECRETS: list(),
     ROUTER_SIGNATURE_MAX_SKEW_SECONDS: positiveInt(60),
     SECRETS_DIR: z.string().default('.secrets'),
+    CACHE_ENABLED: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
+    CACHE_TTL_SECONDS: positiveInt(60),
+    CACHE_TTLS: ttlMap,
     SHOP_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   });
 }

@@ -1,4 +1,5 @@
 import { BadUserInputError } from './errors';
+import { isUuid } from './ids';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -24,7 +25,7 @@ export function decodeCursor(value: string | null | undefined): Cursor | null {
   if (value === null || value === undefined) return null;
   const [iso, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || extra !== undefined || Number.isNaN(createdAt.getTime())) {
+  if (!id || !isUuid(id) || extra !== undefined || Number.isNaN(createdAt.getTime())) {
     throw new BadUserInputError("'after' is not a valid cursor.", 'after');
   }
   return { createdAt, id };

@@ -28,6 +28,8 @@ export function validatePlaceOrder(input: PlaceOrderInput): ValidPlaceOrder {
       'idempotencyKey',
     );
   }
+  // Postgres text cannot hold NUL; refused here rather than failing in SQL.
+  if (key.includes('\u0000')) throw new BadUserInputError("'idempotencyKey' must not contain NUL characters.", 'idempotencyKey');
   const items = input.items;
   if (items.length < LIMITS.lines.min) throw new BadUserInputError('An order needs at least one line.', 'items');
   if (items.length > LIMITS.lines.max) throw new BadUserInputError(`An order has at most ${LIMITS.lines.max} lines.`, 'items');

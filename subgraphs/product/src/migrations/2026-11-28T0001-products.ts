@@ -11,8 +11,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('price_cents', 'integer', (c) => c.notNull().check(sql`price_cents > 0`))
     .addColumn('stock', 'integer', (c) => c.notNull().check(sql`stock >= 0`))
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    // Millisecond precision: page cursors carry a JS Date, and a finer timestamp would let
+    // rows created within the same millisecond fall between two pages.
+    .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await sql`create index products_newest on products (created_at desc, id desc)`.execute(db);
   await sql`create index products_category_newest on products (category, created_at desc, id desc)`.execute(db);

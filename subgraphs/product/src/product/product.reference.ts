@@ -7,7 +7,9 @@ export async function resolveProductReference(
   reference: { id?: string; sku?: string },
   ctx: ProductContext,
 ): Promise<Product | null> {
-  if (reference.id !== undefined) return isUuid(reference.id) ? ctx.loaders.productById.load(reference.id.toLowerCase()) : null;
-  if (reference.sku !== undefined) return ctx.loaders.productBySku.load(reference.sku);
+  if (reference.id !== undefined) {
+    return isUuid(reference.id) ? ctx.products.map(await ctx.loaders.productById.load(reference.id.toLowerCase())) : null;
+  }
+  if (reference.sku !== undefined) return ctx.products.map(await ctx.loaders.productBySku.load(reference.sku));
   return null;
 }

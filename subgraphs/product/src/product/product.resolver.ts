@@ -8,12 +8,12 @@ import { Product, ProductConnection } from './product.type';
 export class ProductResolver {
   @Query(() => Product, { nullable: true })
   product(@Arg('id', () => ID) id: string, @Ctx() ctx: ProductContext): Promise<Product | null> {
-    return ctx.loaders.productById.load(parseId(id));
+    return ctx.loaders.productById.load(parseId(id)).then((row) => ctx.products.map(row));
   }
 
   @Query(() => Product, { nullable: true })
   productBySku(@Arg('sku') sku: string, @Ctx() ctx: ProductContext): Promise<Product | null> {
-    return ctx.loaders.productBySku.load(sku.trim());
+    return ctx.loaders.productBySku.load(sku.trim()).then((row) => ctx.products.map(row));
   }
 
   @Query(() => ProductConnection, {

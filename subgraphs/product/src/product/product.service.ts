@@ -9,6 +9,7 @@ import {
   writeEvent,
   type OutboxRelay,
 } from '@shop/runtime';
+import type { ProductCaches } from './product.loaders';
 import type { CreateProductInput, UpdateProductInput } from './product.input';
 import * as repository from './product.repository';
 import { validateCreate, validateRestock, validateUpdate } from './product.rules';
@@ -40,11 +41,21 @@ export class ProductService {
   constructor(
     private readonly db: Kysely<ProductDatabase>,
     private readonly relay: OutboxRelay,
+    private readonly caches: ProductCaches,
     readonly currency: string,
   ) {}
 
-  map(row: ProductRow): Product {
-    return toProduct(row, this.currency);
+  map(row: ProductRow): Product;
+  map(row: ProductRow | null): Product | null;
+  map(row: ProductRow | null): Product | null {
+    return row && toProduct(row, this.currency);
+  }
+
+  /** After commit: the change is visible at once to the next read, in every replica. */
+  private async committed(row: ProductRow): Promise<Product> {
+    await this.caches.invalidate([row.id]);
+    this.relay.kick();
+    return this.map(row);
   }
 
   async list(args: { first?: number | null; after?: string | null; category?: string | null; search?: string | null }): Promise<ProductConnection> {
@@ -68,8 +79,7 @@ export class ProductService {
         await writeEvent(trx, 'product.created', created.id, pricedPayload(created), created.version);
         return created;
       });
-      this.relay.kick();
-      return this.map(row);
+      return await this.committed(row);
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`A product with sku '${values.sku}' already exists.`);
       throw error;
@@ -87,8 +97,7 @@ export class ProductService {
       if (priced) await writeEvent(trx, 'product.price-changed', updated.id, pricedPayload(updated), updated.version);
       return updated;
     });
-    this.relay.kick();
-    return this.map(row);
+    return this.committed(row);
   }
 
   async restock(id: string, quantity: number): Promise<Product> {
@@ -98,6 +107,6 @@ export class ProductService {
       validateRestock(current.stock, quantity);
       return (await repository.addStock(trx, id, quantity))!;
     });
-    return this.map(row);
+    return this.committed(row);
   }
 }

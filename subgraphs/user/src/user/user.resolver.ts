@@ -25,9 +25,11 @@ export class UserResolver {
   }
 
   @Mutation(() => User, { description: 'Signed-in users only; changes their own profile.' })
-  updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: UserContext): Promise<User> {
+  async updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: UserContext): Promise<User> {
     const caller = requireIdentity(ctx.identity);
-    return ctx.users.updateProfile(caller.userId, input);
+    const user = await ctx.users.updateProfile(caller.userId, input, (id) => ctx.loaders.userById.load(id));
+    ctx.loaders.userById.clear(user.id).prime(user.id, user);
+    return user;
   }
 
   @FieldResolver(() => String)

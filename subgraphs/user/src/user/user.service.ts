@@ -32,14 +32,17 @@ export class UserService {
     return (await repository.findUsersByIds(this.db, ids)).map(toUser);
   }
 
-  async updateProfile(userId: string, input: UpdateProfileInput): Promise<User> {
+  /** Renames the user; with nothing to change it returns them as they are. */
+  async updateProfile(userId: string, input: UpdateProfileInput, loadUser: (id: string) => Promise<User | null>): Promise<User> {
     const name = input.name == null ? undefined : parseName(input.name);
     if (!isUuid(userId)) throw new NotFoundError('No user with that id.');
-    const row =
-      name === undefined
-        ? (await repository.findUsersByIds(this.db, [userId]))[0]
-        : await repository.updateUserName(this.db, userId, name);
-    if (!row) throw new NotFoundError('No user with that id.');
-    return toUser(row);
+    const user = name === undefined ? await loadUser(userId) : await this.rename(userId, name);
+    if (!user) throw new NotFoundError('No user with that id.');
+    return user;
+  }
+
+  private async rename(userId: string, name: string): Promise<User | null> {
+    const row = await repository.updateUserName(this.db, userId, name);
+    return row ? toUser(row) : null;
   }
 }

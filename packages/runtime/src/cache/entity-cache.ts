@@ -1,0 +1,247 @@
+import DataLoader from 'dataloader';
+import type { Redis } from 'ioredis';
+import { throttledLog, type Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { currentScope } from '../observability/trace';
+
+/**
+ * The cache generation of one subgraph, shared by its replicas through Redis. It is part of
+ * every key, so bumping it orphans every entry at once. A replica that failed to delete keys
+ * while Redis was unreachable bumps it when Redis is back; replicas re-read it every
+ * `refreshMs`, so a missed invalidation is never served for longer than that after recovery.
+ */
+export class CacheGeneration {
+  private value: number | null = null;
+  private missedInvalidation = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly logThrottled = throttledLog(30_000);
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly subgraph: string,
+    private readonly log: Logger,
+    private readonly refreshMs = 1_000,
+  ) {
+    redis.on('ready', () => void this.sync());
+    this.timer = setInterval(() => void this.sync(), refreshMs);
+    this.timer.unref();
+  }
+
+  private get key(): string {
+    return `${this.subgraph}:cache:generation`;
+  }
+
+  /** null while unknown (Redis unreachable): the cache is bypassed, never guessed. */
+  current(): number | null {
+    return this.value;
+  }
+
+  /** An invalidation could not reach Redis: stop using the cache until the bump. */
+  markMissed(): void {
+    this.missedInvalidation = true;
+    this.value = null;
+  }
+
+  async sync(): Promise<void> {
+    try {
+      if (this.missedInvalidation) {
+        this.value = await this.redis.incr(this.key);
+        this.missedInvalidation = false;
+        this.log.info({ generation: this.value }, 'cache generation bumped after missed invalidations');
+        return;
+      }
+      const stored = await this.redis.get(this.key);
+      this.value = stored === null ? await this.initialise() : Number(stored);
+    } catch (error) {
+      this.value = null;
+      this.logThrottled('generation', () => this.log.warn({ err: error }, 'cache generation unavailable; reading from Postgres'));
+    }
+  }
+
+  private async initialise(): Promise<number> {
+    await this.redis.set(this.key, '1', 'NX');
+    return Number(await this.redis.get(this.key));
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+export interface EntityCacheOptions {
+  subgraph: string;
+  entity: string;
+  /** Bump when the cached shape changes; part of the key (`<subgraph>:<entity>:v<N>:<id>`). */
+  schemaVersion: number;
+  ttlSeconds: number;
+  generation: CacheGeneration;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+/**
+ * A Redis read-through cache for one entity type, keyed by id. Any Redis failure turns into a
+ * miss (reads) or a generation bump (invalidations): slower, never wrong, never failing.
+ */
+export class EntityCache<V> {
+  private readonly logThrottled = throttledLog(30_000);
+
+  constructor(
+    private readonly redis: Redis,
+    readonly options: EntityCacheOptions,
+  ) {}
+
+  private key(generation: number, id: string): string {
+    const { subgraph, entity, schemaVersion } = this.options;
+    return `${subgraph}:${entity}:v${schemaVersion}.${generation}:${id}`;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, V>> {
+    const found = new Map<string, V>();
+    const generation = this.options.generation.current();
+    if (generation === null || ids.length === 0) return found;
+    try {
+      const values = await this.redis.mget(ids.map((id) => this.key(generation, id)));
+      values.forEach((value, i) => {
+        if (value !== null) found.set(ids[i]!, JSON.parse(value, reviveDates) as V);
+      });
+    } catch (error) {
+      this.warn(error);
+    }
+    return found;
+  }
+
+  async setMany(entries: Array<[string, V]>): Promise<void> {
+    const generation = this.options.generation.current();
+    if (generation === null || entries.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const [id, value] of entries) {
+      // ±10% jitter so entries written together do not expire together.
+      const ttl = Math.max(1, Math.round(this.options.ttlSeconds * (0.9 + Math.random() * 0.2)));
+      pipeline.set(this.key(generation, id), JSON.stringify(value), 'EX', ttl);
+    }
+    try {
+      await pipeline.exec();
+    } catch (error) {
+      this.warn(error);
+    }
+  }
+
+  /** Call after the transaction that changed these ids has committed. */
+  async invalidate(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const generation = this.options.generation.current();
+    if (generation === null) {
+      this.options.generation.markMissed();
+      return;
+    }
+    const keys = ids.map((id) => this.key(generation, id));
+    try {
+      await this.redis.del(...keys);
+    } catch (error) {
+      this.options.generation.markMissed();
+      this.warn(error);
+      return;
+    }
+    // A read that began before the commit may still write the old row back; delete again
+    // once such a read has surely finished.
+    setTimeout(() => void this.redis.del(...keys).catch(() => this.options.generation.markMissed()), 1_000).unref();
+  }
+
+  private warn(error: unknown): void {
+    this.logThrottled(this.options.entity, () => this.options.log.warn({ err: error, entity: this.options.entity }, 'cache unavailable; reading from Postgres'));
+  }
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** Rows come back with their timestamp columns (`*_at`) as Dates again. */
+function reviveDates(key: string, value: unknown): unknown {
+  return key.endsWith('_at') && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value;
+}
+
+/**
+ * Process-wide single flight: concurrent misses on one key share one database read. Keys
+ * already in flight join that read; the rest go to Postgres together in one statement.
+ */
+export class SingleFlight<V> {
+  private readonly inFlight = new Map<string, Promise<V | undefined>>();
+
+  async load(ids: readonly string[], fetch: (ids: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+    const waiting: Array<[string, Promise<V | undefined>]> = [];
+    const mine: string[] = [];
+    for (const id of ids) {
+      const pending = this.inFlight.get(id);
+      if (pending) waiting.push([id, pending]);
+      else mine.push(id);
+    }
+    const result = new Map<string, V>();
+    if (mine.length > 0) {
+      const batch = fetch(mine);
+      for (const id of mine) {
+        const promise = batch.then((rows) => rows.get(id));
+        promise.catch(() => undefined);
+        this.inFlight.set(id, promise);
+      }
+      try {
+        for (const [id, value] of await batch) result.set(id, value);
+      } finally {
+        for (const id of mine) this.inFlight.delete(id);
+      }
+    }
+    for (const [id, promise] of waiting) {
+      const value = await promise;
+      if (value !== undefined) result.set(id, value);
+    }
+    return result;
+  }
+}
+
+/** Rows by a unique key: a map with an entry for each key that has a row. */
+export function byKey<V>(fetch: (ids: string[]) => Promise<V[]>, keyOf: (row: V) => string) {
+  return async (ids: string[]) => new Map((await fetch(ids)).map((row) => [keyOf(row), row] as const));
+}
+
+/** Rows per parent key: every key gets an entry (an empty list too, so it is cached). */
+export function grouped<V>(fetch: (ids: string[]) => Promise<V[]>, parentOf: (row: V) => string) {
+  return async (ids: string[]) => {
+    const groups = new Map<string, V[]>(ids.map((id) => [id, []]));
+    for (const row of await fetch(ids)) groups.get(parentOf(row))?.push(row);
+    return groups;
+  };
+}
+
+/**
+ * A per-request DataLoader that reads through the cache: MGET the batch, one SQL statement
+ * for the misses (single-flighted across concurrent requests), SET what was found.
+ * `enabled: false` (config) reads straight from Postgres, for the benchmark's cold runs.
+ */
+export function cachedLoader<V>(options: {
+  cache: EntityCache<V>;
+  flight: SingleFlight<V>;
+  load: (ids: string[]) => Promise<Map<string, V>>;
+  enabled: boolean;
+}): DataLoader<string, V | null> {
+  const { cache, flight, load, enabled } = options;
+  return new DataLoader<string, V | null>(async (ids) => {
+    if (!enabled) {
+      const rows = await load([...ids]);
+      return ids.map((id) => rows.get(id) ?? null);
+    }
+    const hits = await cache.getMany(ids);
+    const misses = ids.filter((id) => !hits.has(id));
+    const scope = currentScope();
+    if (scope) {
+      scope.cacheHits += hits.size;
+      scope.cacheMisses += misses.length;
+    }
+    cache.options.metrics?.cacheLookups.inc({ result: 'hit' }, hits.size);
+    cache.options.metrics?.cacheLookups.inc({ result: 'miss' }, misses.length);
+    if (misses.length > 0) {
+      const loaded = await flight.load(misses, load);
+      await cache.setMany([...loaded]);
+      for (const [id, value] of loaded) hits.set(id, value);
+    }
+    return ids.map((id) => hits.get(id) ?? null);
+  });
+}
