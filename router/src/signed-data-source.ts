@@ -23,7 +23,7 @@ export interface RouterContext {
  * travels from willSendRequest in the x-shop-user-* headers; the fetcher reads it back so
  * the signature covers the very bytes and identity on the wire.
  */
-export function signingFetcher(secret: string, fetchImpl: typeof fetch = fetch): Fetcher {
+export function signingFetcher(secret: string): Fetcher {
   return async (url, init = {}) => {
     const given = init.headers ?? {};
     const headers: Record<string, string> = {};
@@ -34,7 +34,7 @@ export function signingFetcher(secret: string, fetchImpl: typeof fetch = fetch):
     const role = given[SIGNATURE_HEADERS.role];
     const identity: Identity | null = userId && (role === 'CUSTOMER' || role === 'ADMIN') ? { userId, role } : null;
     Object.assign(headers, signRequest(secret, identity, init.body ?? ''));
-    return (await fetchImpl(url, { method: init.method, headers, body: init.body, signal: init.signal })) as FetcherResponse;
+    return (await fetch(url, { method: init.method, headers, body: init.body, signal: init.signal })) as FetcherResponse;
   };
 }
 

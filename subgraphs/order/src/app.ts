@@ -3,6 +3,7 @@ import type { OrderConfig } from './config';
 import { createContext } from './context';
 import { migrations } from './migrations';
 import { orderHandlers } from './order/order.handlers';
+import { OrderCaches } from './order/order.loaders';
 import { OrderService } from './order/order.service';
 import type { OrderDatabase } from './order/order.table';
 import { priceHandlers } from './prices/price.handlers';
@@ -18,12 +19,13 @@ export interface OrderApp {
 /** Composition root: config → db, redis, events → schema → server, and shutdown in reverse. */
 export async function createOrderApp(config: OrderConfig): Promise<OrderApp> {
   const deps = await openSubgraphDeps<OrderDatabase>('order', config, migrations);
-  const orders = new OrderService(deps.db, deps.relay, config.SHOP_CURRENCY);
+  const caches = new OrderCaches(deps, deps.db);
+  const orders = new OrderService(deps.db, deps.relay, caches, config.SHOP_CURRENCY);
   let server: ServedSubgraph | undefined;
   try {
-    deps.bus.consume('order', deps.db, { ...priceHandlers(), ...orderHandlers() });
+    deps.bus.consume('order', deps.db, { ...priceHandlers(), ...orderHandlers((ids) => caches.rows.invalidate(ids)) });
     deps.relay.start();
-    server = await serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(deps.db, orders) });
+    server = await serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(orders, caches) });
   } catch (error) {
     await closeSubgraphDeps(deps);
     throw error;

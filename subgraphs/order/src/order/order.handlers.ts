@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { EventEnvelope } from '@shop/contracts';
-import { isUuid } from '@shop/runtime';
+import { isUuid, type AfterCommit } from '@shop/runtime';
 import { findOrderForUpdate, setOrderStatus } from './order.repository';
 import { nextStatus, type OrderTrigger } from './order.states';
 import type { OrderDatabase } from './order.table';
@@ -12,14 +12,16 @@ type Trx = Transaction<OrderDatabase>;
  * the verdict serialise; the state machine ignores whatever arrives too late (a reservation
  * for a cancelled order stays cancelled: the product subgraph releases that stock itself).
  */
-export function orderHandlers() {
-  const apply = (trigger: OrderTrigger) => async (trx: Trx, event: EventEnvelope): Promise<void> => {
+export function orderHandlers(invalidate: (orderIds: string[]) => Promise<void>) {
+  const apply = (trigger: OrderTrigger) => async (trx: Trx, event: EventEnvelope): Promise<AfterCommit | void> => {
     const { orderId } = event.payload as { orderId?: unknown };
     if (typeof orderId !== 'string' || !isUuid(orderId)) throw new Error(`malformed ${event.type} payload`);
     const order = await findOrderForUpdate(trx, orderId.toLowerCase());
     if (!order) return;
     const next = nextStatus(order.status, trigger);
-    if (next !== null) await setOrderStatus(trx, order.id, next);
+    if (next === null) return;
+    await setOrderStatus(trx, order.id, next);
+    return () => invalidate([order.id]);
   };
   return {
     'stock.reserved': apply('stock.reserved'),

@@ -70,3 +70,23 @@ export async function setOrderStatus(trx: Db, id: string, status: OrderStatus): 
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The newest `limit` orders of each user, for many users in one statement. */
+export async function findRecentOrdersByUsers(db: Db, userIds: readonly string[], limit: number): Promise<OrderRow[]> {
+  if (userIds.length === 0) return [];
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('orders')
+        .selectAll()
+        .select(sql<number>`row_number() over (partition by user_id order by created_at desc, id desc)`.as('rank'))
+        .where('user_id', 'in', userIds)
+        .as('ranked'),
+    )
+    .selectAll()
+    .where('rank', '<=', limit)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute()
+    .then((rows) => rows.map(({ rank: _rank, ...row }) => row as OrderRow));
+}

@@ -12,7 +12,7 @@ export class OrderResolver {
     description: 'The owner or an admin; anyone else gets null with NOT_FOUND (ids cannot be probed).',
   })
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: OrderContext): Promise<Order | null> {
-    const order = await ctx.loaders.orderById.load(parseId(id));
+    const order = ctx.orders.map(await ctx.loaders.orderById.load(parseId(id)));
     if (!order || !ctx.orders.canRead(ctx.identity, order)) throw new NotFoundError('No order with that id.');
     return order;
   }
@@ -26,7 +26,7 @@ export class OrderResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<OrderConnection> {
-    return ctx.orders.listMine(ctx.identity, { first, after });
+    return ctx.orders.listMine(ctx.identity, { first, after }, ctx.loaders);
   }
 
   @Mutation(() => Order, { description: 'Prices come from the server, never the client. Returns the order as PENDING or later.' })
@@ -49,7 +49,7 @@ export class OrderResolver {
 
   @FieldResolver(() => [OrderItem])
   async items(@Root() order: Order, @Ctx() ctx: OrderContext): Promise<OrderItem[]> {
-    const lines = await ctx.loaders.linesByOrderId.load(order.id);
+    const lines = (await ctx.loaders.linesByOrderId.load(order.id)) ?? [];
     return lines.map((line) => ctx.orders.mapItem(line));
   }
 }

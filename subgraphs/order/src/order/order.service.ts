@@ -20,6 +20,7 @@ import {
 } from '@shop/runtime';
 import { findProductPrices } from '../prices/price.repository';
 import type { PlaceOrderInput } from './order.input';
+import type { OrderCaches, OrderLoaders } from './order.loaders';
 import * as repository from './order.repository';
 import { checkCursorId, requestHash, validatePlaceOrder } from './order.rules';
 import { nextStatus } from './order.states';
@@ -47,6 +48,8 @@ export function toOrderItem(row: OrderLineRow, currency: string): OrderItem {
   };
 }
 
+type PageArgs = { first?: number | null; after?: string | null };
+
 /** The signed-in caller; an identity whose user id is not a UUID cannot own orders. */
 export function requireCaller(identity: Identity | null): Identity {
   if (!identity || !isUuid(identity.userId)) throw new UnauthenticatedError();
@@ -65,11 +68,14 @@ export class OrderService {
   constructor(
     private readonly db: Kysely<OrderDatabase>,
     private readonly relay: OutboxRelay,
+    private readonly caches: OrderCaches,
     readonly currency: string,
   ) {}
 
-  map(row: OrderRow): Order {
-    return toOrder(row, this.currency);
+  map(row: OrderRow): Order;
+  map(row: OrderRow | null): Order | null;
+  map(row: OrderRow | null): Order | null {
+    return row && toOrder(row, this.currency);
   }
 
   mapItem(row: OrderLineRow): OrderItem {
@@ -80,15 +86,18 @@ export class OrderService {
     return isOwnerOrAdmin(identity, order.userId);
   }
 
-  listMine(identity: Identity | null, args: { first?: number | null; after?: string | null }): Promise<OrderConnection> {
-    return this.listForUser(requireCaller(identity).userId, args);
+  listMine(identity: Identity | null, args: PageArgs, loaders: OrderLoaders): Promise<OrderConnection> {
+    return this.listForUser(requireCaller(identity).userId, args, loaders);
   }
 
-  async listForUser(userId: string, args: { first?: number | null; after?: string | null }): Promise<OrderConnection> {
+  /** The first page comes from the user's cached newest orders; later pages from Postgres. */
+  async listForUser(userId: string, args: PageArgs, loaders: OrderLoaders): Promise<OrderConnection> {
     const limit = parseFirst(args.first);
     const cursor = decodeCursor(args.after);
     const after = cursor ? { createdAt: cursor.createdAt, id: checkCursorId(cursor.id) } : null;
-    const rows = await repository.listOrdersByUser(this.db, userId, { limit, after });
+    const rows = after
+      ? await repository.listOrdersByUser(this.db, userId, { limit, after })
+      : (await loaders.recentOrders.load(userId)).slice(0, limit + 1);
     const page = rows.slice(0, limit);
     const edges = page.map((row) => ({ cursor: encodeCursor({ createdAt: row.created_at, id: row.id }), node: this.map(row) }));
     return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
@@ -145,7 +154,10 @@ export class OrderService {
       });
       return { row: inserted, placed: true };
     });
-    if (placed) this.relay.kick();
+    if (placed) {
+      await this.caches.recent.invalidate([caller.userId]);
+      this.relay.kick();
+    }
     return this.map(row);
   }
 
@@ -164,7 +176,10 @@ export class OrderService {
       await writeEvent(trx, 'order.cancelled', id, { orderId: id, userId: current.user_id });
       return { row: updated, cancelled: true };
     });
-    if (cancelled) this.relay.kick();
+    if (cancelled) {
+      await this.caches.rows.invalidate([id]);
+      this.relay.kick();
+    }
     return this.map(row);
   }
 }

@@ -18,6 +18,6 @@ export class UserResolver {
   ): Promise<OrderConnection> {
     const userId = parseId(user.id);
     requireOwnerOrAdmin(ctx.identity, userId);
-    return ctx.orders.listForUser(userId, { first, after });
+    return ctx.orders.listForUser(userId, { first, after }, ctx.loaders);
   }
 }

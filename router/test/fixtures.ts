@@ -1,0 +1,143 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { exportJWK, generateKeyPair, type KeyLike } from 'jose';
+import { parse } from 'graphql';
+import { createLogger, HttpError, JWT_ALGORITHM, sendJson, startHttpServer, verifyRequest, type Identity, type SigningKey } from '@shop/runtime';
+import { TEST_SIGNING_SECRET } from '@shop/testing';
+import { createRouterApp, parseConfig, type RouterApp } from '../src/lib';
+
+export const ISSUER = 'shop-user-subgraph';
+export const AUDIENCE = 'shop-supergraph';
+
+/** What the echo subgraph can serve; a supergraph may know only part of it. */
+export const ECHO_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable"])
+  type Query {
+    whoami: Caller
+    traceparent: String
+    greeting: String
+    farewell: String
+  }
+  type Caller {
+    userId: ID!
+    role: String!
+  }
+`;
+
+export function echoSdlWith(fields: Array<'whoami' | 'traceparent' | 'greeting' | 'farewell'>): string {
+  return `
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable"])
+    type Query { ${fields.map((f) => (f === 'whoami' ? 'whoami: Caller' : `${f}: String`)).join('\n')} }
+    type Caller { userId: ID! role: String! }
+  `;
+}
+
+interface EchoContext {
+  identity: Identity | null;
+  traceparent: string | null;
+}
+
+/**
+ * A subgraph that accepts only router-signed requests (as every real subgraph does) and
+ * answers with the identity and trace context it was given.
+ */
+export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{ url: string; stop(): Promise<void> }> {
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(ECHO_SDL),
+    resolvers: {
+      Query: {
+        whoami: (_: unknown, __: unknown, ctx: any) => ctx.identity,
+        traceparent: (_: unknown, __: unknown, ctx: any) => ctx.traceparent,
+        greeting: () => 'hello',
+        farewell: () => 'goodbye',
+      },
+    },
+  });
+  const apollo = new ApolloServer<EchoContext>({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  await apollo.start();
+  const http = await startHttpServer<EchoContext>({
+    host: '127.0.0.1',
+    port: 0,
+    log: createLogger('echo-subgraph', 'silent'),
+    routes: { '/health/live': (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    graphql: {
+      path: '/graphql',
+      apollo,
+      maxBodyBytes: 1_000_000,
+      context: async (req, body) => {
+        const proof = verifyRequest([secret], req.headers, body, 60);
+        if (!proof.ok) throw new HttpError(401, proof.reason, 'UNAUTHENTICATED');
+        return { identity: proof.identity, traceparent: (req.headers.traceparent as string | undefined) ?? null };
+      },
+    },
+  });
+  return {
+    url: http.url,
+    async stop() {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}
+
+export async function createSigningKey(kid = `test-${Math.random().toString(36).slice(2)}`): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(JWT_ALGORITHM, { extractable: true });
+  return { kid, privateKey: privateKey as KeyLike, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: JWT_ALGORITHM, use: 'sig' } };
+}
+
+/** Publishes public keys as the user subgraph does, at /.well-known/jwks.json. */
+export async function startJwksServer(keys: SigningKey[], port = 0): Promise<{ url: string; stop(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    if (req.url !== '/.well-known/jwks.json') return sendJson(res, 404, {});
+    sendJson(res, 200, { keys: keys.map((key) => key.publicJwk) });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}/.well-known/jwks.json`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function composeSupergraph(subgraphSdl: string, url = 'http://127.0.0.1:9/graphql'): string {
+  const result = composeServices([{ name: 'product', typeDefs: parse(subgraphSdl), url }]);
+  if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  return result.supergraphSdl;
+}
+
+export function tempDir(): { dir: string; file(name: string, content: string): string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'router-test-'));
+  return {
+    dir,
+    file(name, content) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function startRouter(env: Record<string, string>): Promise<RouterApp> {
+  return createRouterApp(
+    parseConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      PORT: '0',
+      ROUTER_SIGNING_SECRETS: TEST_SIGNING_SECRET,
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      ...env,
+    }),
+  );
+}
