@@ -18,6 +18,7 @@ import { migrations } from './migrations';
 import { buildUserSchema } from './schema';
 import { UserService } from './user/user.service';
 import type { UserDatabase } from './user/user.table';
+import type { User } from './user/user.type';
 
 export interface UserApp {
   url: string;
@@ -31,7 +32,7 @@ export async function createUserApp(config: UserConfig): Promise<UserApp> {
   // Keys first: a bad AUTH_JWT_PRIVATE_KEYS stops start-up before any connection is opened.
   const keys = await loadSigningKeys(config);
   const deps = await openSubgraphDeps<UserDatabase>('user', config, migrations);
-  const users = new UserService(deps.db);
+  const users = new UserService(deps.db, deps.entityCache<User>('user'));
   const auth = new AuthService(
     deps.db,
     deps.relay,
@@ -47,7 +48,7 @@ export async function createUserApp(config: UserConfig): Promise<UserApp> {
     server = await serveSubgraph({
       deps,
       schema: await buildUserSchema(),
-      context: createContext(users, auth),
+      context: createContext(users, auth, { users: users.cache, enabled: config.CACHE_ENABLED }),
       routes: {
         // Short cache: verifiers pick up a newly added key within five minutes.
         '/.well-known/jwks.json': (_req, res) => sendJson(res, 200, publicKeys, { 'cache-control': 'public, max-age=300' }),

@@ -155,9 +155,9 @@ export class EntityCache<V> {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** Rows come back with their timestamp columns (`*_at`) as Dates again. */
+/** Timestamps (`created_at` columns, `createdAt` fields) come back as Dates again. */
 function reviveDates(key: string, value: unknown): unknown {
-  return key.endsWith('_at') && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value;
+  return (key.endsWith('_at') || key.endsWith('At')) && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ColumnType, Selectable } from 'kysely';
+import type { ColumnType } from 'kysely';
 import type { EventTables } from '@shop/runtime';
 import type { ProductPricesTable } from '../prices/price.table';
 
@@ -21,7 +21,6 @@ export interface CartDatabase extends EventTables {
   cart_lines: CartLinesTable;
 }
 
-export type CartLineRow = Selectable<CartLinesTable>;
 
 /** A cart as one statement reads it: the carts row and its lines (none for an empty cart). */
 export interface StoredCart {

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { isUuid, NotFoundError, writeEvent, type Role } from '@shop/runtime';
+import { isUuid, NotFoundError, writeEvent, type EntityCache, type Role } from '@shop/runtime';
 import type { UpdateProfileInput } from './user.input';
 import * as repository from './user.repository';
 import { parseName } from './user.rules';
@@ -26,7 +26,10 @@ export async function registerUser(
 }
 
 export class UserService {
-  constructor(private readonly db: Kysely<UserDatabase>) {}
+  constructor(
+    private readonly db: Kysely<UserDatabase>,
+    readonly cache: EntityCache<User>,
+  ) {}
 
   async findByIds(ids: readonly string[]): Promise<User[]> {
     return (await repository.findUsersByIds(this.db, ids)).map(toUser);
@@ -43,6 +46,7 @@ export class UserService {
 
   private async rename(userId: string, name: string): Promise<User | null> {
     const row = await repository.updateUserName(this.db, userId, name);
+    await this.cache.invalidate([userId]);
     return row ? toUser(row) : null;
   }
 }
