@@ -2,7 +2,7 @@ import { closeSubgraphDeps, openSubgraphDeps, serveSubgraph, type ServedSubgraph
 import { CartService } from './cart/cart.service';
 import type { CartDatabase } from './cart/cart.table';
 import type { CartConfig } from './config';
-import { createContext } from './context';
+import { CartCaches, createContext } from './context';
 import { cartHandlers } from './events/cart.handlers';
 import { migrations } from './migrations';
 import { buildCartSchema } from './schema';
@@ -17,13 +17,14 @@ export interface CartApp {
 /** Composition root: config → db, redis, events → schema → server, and shutdown in reverse. */
 export async function createCartApp(config: CartConfig): Promise<CartApp> {
   const deps = await openSubgraphDeps<CartDatabase>('cart', config, migrations);
-  const carts = new CartService(deps.db, config.SHOP_CURRENCY);
+  const caches = new CartCaches(deps, deps.db);
+  const carts = new CartService(deps.db, caches.carts, config.SHOP_CURRENCY);
   let server: ServedSubgraph | undefined;
   try {
-    deps.bus.consume('cart', deps.db, cartHandlers());
+    deps.bus.consume('cart', deps.db, cartHandlers({ prices: (ids) => caches.prices.invalidate(ids), cart: (userId) => caches.carts.invalidate([userId]) }));
     // Nothing in the cart writes events yet; the relay runs so a future one is never stranded.
     deps.relay.start();
-    server = await serveSubgraph({ deps, schema: await buildCartSchema(), context: createContext(deps.db, carts) });
+    server = await serveSubgraph({ deps, schema: await buildCartSchema(), context: createContext(carts, caches) });
   } catch (error) {
     await closeSubgraphDeps(deps);
     throw error;

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { uniqueLoader, type Identity } from '@shop/runtime';
+import { byKey, cachedLoader, SingleFlight, type EntityCache, type Identity, type SubgraphDeps } from '@shop/runtime';
 import type { Kysely } from 'kysely';
 import { findCartsByUserIds } from './cart/cart.repository';
 import type { CartService } from './cart/cart.service';
@@ -19,14 +19,44 @@ export interface CartContext {
   loaders: CartLoaders;
 }
 
-export function createLoaders(db: Kysely<CartDatabase>): CartLoaders {
-  return {
-    cartByUserId: uniqueLoader((userIds) => findCartsByUserIds(db, userIds), (cart) => cart.userId),
-    priceByProductId: uniqueLoader((productIds) => findPricesByIds(db, productIds), (price) => price.product_id),
-  };
+/**
+ * Process-wide Redis caches behind the loaders: each user's cart (keyed by user id, read only
+ * after the caller was authorised for that user) and the price projection.
+ */
+export class CartCaches {
+  readonly carts: EntityCache<StoredCart>;
+  readonly prices: EntityCache<PriceRow>;
+  private readonly cartFlight = new SingleFlight<StoredCart>();
+  private readonly priceFlight = new SingleFlight<PriceRow>();
+
+  constructor(
+    private readonly deps: Pick<SubgraphDeps<CartDatabase>, 'entityCache' | 'env'>,
+    private readonly db: Kysely<CartDatabase>,
+  ) {
+    this.carts = deps.entityCache<StoredCart>('cart');
+    this.prices = deps.entityCache<PriceRow>('productPrice');
+  }
+
+  loaders(): CartLoaders {
+    const enabled = this.deps.env.CACHE_ENABLED;
+    return {
+      cartByUserId: cachedLoader({
+        cache: this.carts,
+        flight: this.cartFlight,
+        load: byKey((userIds) => findCartsByUserIds(this.db, userIds), (cart) => cart.userId),
+        enabled,
+      }),
+      priceByProductId: cachedLoader({
+        cache: this.prices,
+        flight: this.priceFlight,
+        load: byKey((productIds) => findPricesByIds(this.db, productIds), (price) => price.product_id),
+        enabled,
+      }),
+    };
+  }
 }
 
 /** Per request: the caller and fresh loaders, never shared between users. */
-export function createContext(db: Kysely<CartDatabase>, carts: CartService) {
-  return (identity: Identity | null): CartContext => ({ identity, carts, loaders: createLoaders(db) });
+export function createContext(carts: CartService, caches: CartCaches) {
+  return (identity: Identity | null): CartContext => ({ identity, carts, loaders: caches.loaders() });
 }

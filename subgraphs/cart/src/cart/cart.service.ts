@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { BadUserInputError, Money, lineCents, parseId, sumCents } from '@shop/runtime';
+import { BadUserInputError, Money, lineCents, parseId, sumCents, type EntityCache } from '@shop/runtime';
 import type { CartLoaders } from '../context';
 import { findPrice } from '../prices/price.repository';
 import type { PriceRow } from '../prices/price.table';
@@ -38,6 +38,7 @@ const toLocked = (rows: Array<{ product_id: string; quantity: number; price_cent
 export class CartService {
   constructor(
     private readonly db: Kysely<CartDatabase>,
+    private readonly cartCache: EntityCache<StoredCart>,
     readonly currency: string,
   ) {}
 
@@ -107,8 +108,9 @@ export class CartService {
     return price;
   }
 
-  /** After a write, this request's cached copy of the cart is stale. */
-  private reread(loaders: CartLoaders, userId: string): Promise<Cart> {
+  /** After a write has committed, the cached copies of the cart (Redis and this request's) are stale. */
+  private async reread(loaders: CartLoaders, userId: string): Promise<Cart> {
+    await this.cartCache.invalidate([userId]);
     loaders.cartByUserId.clear(userId);
     return this.read(loaders, userId);
   }

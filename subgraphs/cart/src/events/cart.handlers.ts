@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { EventEnvelope, OrderLine, ProductPriced } from '@shop/contracts';
-import { isUuid } from '@shop/runtime';
+import { isUuid, type AfterCommit } from '@shop/runtime';
 import { findCartForUpdate, subtractLines, touchCart } from '../cart/cart.repository';
 import type { CartDatabase } from '../cart/cart.table';
 import { upsertProjection } from '../prices/price.repository';
@@ -36,21 +36,24 @@ function parseReserved(event: EventEnvelope): { userId: string; lines: OrderLine
 }
 
 /** What the cart does with other subgraphs' events; each runs in the bus's inbox transaction. */
-export function cartHandlers() {
-  const priced = async (trx: Trx, event: EventEnvelope): Promise<void> => {
+export function cartHandlers(invalidate: { prices(ids: string[]): Promise<void>; cart(userId: string): Promise<void> }) {
+  const priced = async (trx: Trx, event: EventEnvelope): Promise<AfterCommit | void> => {
     // Only a newer version changes the projection; stale and repeated events are no-ops.
-    await upsertProjection(trx, [parsePriced(event)]);
+    const product = parsePriced(event);
+    if ((await upsertProjection(trx, [product])) > 0) return () => invalidate.prices([product.productId]);
   };
 
   return {
     'product.created': priced,
     'product.price-changed': priced,
 
-    async 'stock.reserved'(trx: Trx, event: EventEnvelope): Promise<void> {
+    async 'stock.reserved'(trx: Trx, event: EventEnvelope): Promise<AfterCommit | void> {
       const { userId, lines } = parseReserved(event);
       // The same lock as the mutations, so an order never interleaves with a cart write.
       if (!(await findCartForUpdate(trx, userId))) return;
-      if ((await subtractLines(trx, userId, lines)) > 0) await touchCart(trx, userId);
+      if ((await subtractLines(trx, userId, lines)) === 0) return;
+      await touchCart(trx, userId);
+      return () => invalidate.cart(userId);
     },
   };
 }
