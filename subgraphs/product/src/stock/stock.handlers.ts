@@ -12,9 +12,10 @@ type Trx = Transaction<ProductDatabase>;
  * what is held, so a release gives back exactly that, once.
  */
 export function stockHandlers(relay: OutboxRelay, onStockChanged: (productIds: string[]) => Promise<void> | void) {
+  // Invalidate before publishing: whoever hears of the reservation must read the new stock.
   const afterCommit = (productIds: string[]): AfterCommit => async () => {
-    relay.kick();
     await onStockChanged(productIds);
+    relay.kick();
   };
 
   return {
