@@ -26,6 +26,8 @@ beforeAll(async () => {
   for (let i = 0; i < 100; i++) {
     await app.products.create({ sku: `CACHE-${i}`, name: `Cached ${i}`, description: '', category: 'cache', priceCents: 100 + i, stock: 50 });
   }
+  // Every write deletes its keys again a second later; let those pass before counting.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
 });
 afterAll(async () => {
   await publisher?.close();
@@ -81,5 +83,17 @@ describe('product cache', () => {
     await eventually(async () => expect((await entities([productId])).products[0]!.stock).toBe(before - 3));
     await publisher.publish(envelope('order.cancelled', orderId, { orderId, userId: randomUUID() }));
     await eventually(async () => expect((await entities([productId])).products[0]!.stock).toBe(before));
+  });
+
+  it('counts statements and cache lookups per operation in /metrics', async () => {
+    const [id] = await allIds();
+    await flushCache();
+    const query = `query ShowProduct($id: ID!) { product(id: $id) { id } }`;
+    await subgraphRequest(app.url, query, { id });
+    await subgraphRequest(app.url, query, { id });
+    const metrics = await (await fetch(app.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/sql_statements_total\{[^}]*operation="ShowProduct"[^}]*\} 1\b/);
+    expect(metrics).toMatch(/cache_lookups_total\{[^}]*operation="ShowProduct"[^}]*result="hit"[^}]*\} 1\b/);
+    expect(metrics).toMatch(/cache_lookups_total\{[^}]*operation="ShowProduct"[^}]*result="miss"[^}]*\} 1\b/);
   });
 });

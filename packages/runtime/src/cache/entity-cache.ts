@@ -235,8 +235,6 @@ export function cachedLoader<V>(options: {
       scope.cacheHits += hits.size;
       scope.cacheMisses += misses.length;
     }
-    cache.options.metrics?.cacheLookups.inc({ result: 'hit' }, hits.size);
-    cache.options.metrics?.cacheLookups.inc({ result: 'miss' }, misses.length);
     if (misses.length > 0) {
       const loaded = await flight.load(misses, load);
       await cache.setMany([...loaded]);

@@ -49,7 +49,10 @@ export function formatErrorFor(log: Logger, production: boolean) {
   };
 }
 
-/** One log line and one histogram sample per request, with its SQL and cache counts. */
+/**
+ * Per request: a histogram sample, SQL statement and cache counters by operation (also sent
+ * back as x-sql-statements / x-cache-* headers, which only the router sees), and one log line.
+ */
 export function requestLogPlugin<T extends BaseContext>(log: Logger, metrics: Metrics): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
@@ -63,22 +66,17 @@ export function requestLogPlugin<T extends BaseContext>(log: Logger, metrics: Me
           metrics.requestDuration.observe({ operation, outcome: errors ? 'error' : 'ok' }, seconds);
           if (scope) {
             metrics.sqlStatements.inc({ operation }, scope.sqlStatements);
+            metrics.cacheLookups.inc({ operation, result: 'hit' }, scope.cacheHits);
+            metrics.cacheLookups.inc({ operation, result: 'miss' }, scope.cacheMisses);
             ctx.response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
             ctx.response.http.headers.set('x-cache-hits', String(scope.cacheHits));
             ctx.response.http.headers.set('x-cache-misses', String(scope.cacheMisses));
           }
-          log.info(
-            {
-              operation,
-              durationMs: Math.round(seconds * 1e4) / 10,
-              traceId: scope?.trace.traceId,
-              errors,
-              sqlStatements: scope?.sqlStatements,
-              cacheHits: scope?.cacheHits,
-              cacheMisses: scope?.cacheMisses,
-            },
-            'graphql request',
-          );
+          const traceId = scope?.trace.traceId;
+          log.info({ operation, durationMs: Math.round(seconds * 1e4) / 10, traceId, errors }, 'graphql request');
+          if (scope) {
+            log.debug({ operation, traceId, sqlStatements: scope.sqlStatements, cacheHits: scope.cacheHits, cacheMisses: scope.cacheMisses }, 'request counters');
+          }
         },
       };
     },

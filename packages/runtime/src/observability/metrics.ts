@@ -4,7 +4,7 @@ export interface Metrics {
   registry: Registry;
   requestDuration: Histogram<'operation' | 'outcome'>;
   sqlStatements: Counter<'operation'>;
-  cacheLookups: Counter<'result'>;
+  cacheLookups: Counter<'operation' | 'result'>;
   eventsPublished: Counter<'type' | 'outcome'>;
   eventsConsumed: Counter<'type' | 'outcome'>;
 }
@@ -31,8 +31,8 @@ export function createMetrics(service: string): Metrics {
     }),
     cacheLookups: new Counter({
       name: 'cache_lookups_total',
-      help: 'Read-through cache lookups by result',
-      labelNames: ['result'],
+      help: 'Read-through cache lookups, by GraphQL operation and result',
+      labelNames: ['operation', 'result'],
       registers: [registry],
     }),
     eventsPublished: new Counter({
