@@ -24,16 +24,13 @@ export function runCli(main: () => Promise<number | void>): void {
   );
 }
 
-/** Connection failures name the service that is down instead of a bare errno. */
+/** Connection failures name the address that is down instead of a bare errno with a stack. */
 export function describeError(error: unknown): string {
-  const code = (error as { code?: string } | undefined)?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
-    const address = (error as { address?: string; port?: number }).port
-      ? `${(error as { address?: string }).address ?? ''}:${(error as { port?: number }).port}`
-      : '';
-    const hint = (error as { port?: number }).port === 5432 ? ' Is PostgreSQL running?' : '';
-    return `cannot connect${address ? ` to ${address}` : ''} (${code}).${hint}`;
-  }
   if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
+  const { code, address, port } = (error ?? {}) as { code?: string; address?: string; port?: number };
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
+    const where = port ? ` to ${address ?? ''}:${port}` : '';
+    return `cannot connect${where} (${code}). Are PostgreSQL, Redis and RabbitMQ running?`;
+  }
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

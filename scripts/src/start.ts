@@ -15,7 +15,19 @@ function reachableHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The router follows the subgraphs' ports unless its own settings say otherwise. */
+function routerSubgraphUrls(subgraphs: { spec: ServiceSpec; url: string }[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const urls: NodeJS.ProcessEnv = {};
+  for (const { spec, url } of subgraphs) urls[`ROUTER_SUBGRAPH_${spec.name.toUpperCase()}_URL`] = url;
+  const user = subgraphs.find(({ spec }) => spec.name === 'user')!;
+  urls.AUTH_JWKS_URL = user.url.replace(/\/graphql$/, '/.well-known/jwks.json');
+  return Object.fromEntries(Object.entries(urls).filter(([key]) => env[key] === undefined));
+}
+
 const say = (text: string) => process.stderr.write(`${text}\n`);
+
+/** From here on the signal handler or a child's death ends the process. */
+const untilExit = () => new Promise<never>(() => undefined);
 
 runCli(async () => {
   // Every child must read and write the same development keys and router secret.
@@ -63,7 +75,7 @@ runCli(async () => {
   } finally {
     await closeDatabases(opened);
   }
-  if (signals > 0) return new Promise<never>(() => undefined);
+  if (signals > 0) return untilExit();
 
   const subgraphs = SUBGRAPH_NAMES.map((name) => {
     const config = configs[name];
@@ -81,24 +93,28 @@ runCli(async () => {
   const router: ServiceSpec = {
     name: 'router',
     script: join(REPO_ROOT, 'router', 'dist', 'index.js'),
-    env: { ...serviceEnv('router', env), PORT: String(routerConfig.PORT) },
+    env: { ...routerSubgraphUrls(subgraphs, env), ...serviceEnv('router', env), PORT: String(routerConfig.PORT) },
     healthUrl: `http://${routerHost}:${routerConfig.PORT}/health/live`,
   };
 
   try {
     const running = subgraphs.map(({ spec }) => supervisor.spawn(spec));
     await Promise.all(running.map((service) => supervisor.waitUntilLive(service)));
-    if (supervisor.isStopping) return new Promise<never>(() => undefined);
+    if (supervisor.isStopping) return untilExit();
     await supervisor.waitUntilLive(supervisor.spawn(router));
   } catch (error) {
-    if (supervisor.isStopping) return new Promise<never>(() => undefined);
+    if (supervisor.isStopping) return untilExit();
     say(`${(error as Error).message}; stopping the others`);
     await supervisor.stopAll();
     return 1;
   }
-  if (supervisor.isStopping) return new Promise<never>(() => undefined);
+  if (supervisor.isStopping) return untilExit();
 
   const sandbox = routerConfig.NODE_ENV === 'development' ? '  (open it in a browser for Apollo Sandbox)' : '';
+  const demo =
+    configs.user.NODE_ENV === 'production'
+      ? []
+      : ['Demo accounts (logIn mutation):', ...DEMO_ACCOUNTS.map((a) => `  ${a.email.padEnd(22)} ${a.password.padEnd(18)} ${a.role}`), ''];
   process.stdout.write(
     [
       '',
@@ -106,13 +122,10 @@ runCli(async () => {
       `  router   ${routerUrl}${sandbox}`,
       ...subgraphs.map(({ spec, url }) => `  ${spec.name.padEnd(8)} ${url}  (accepts only requests signed by the router)`),
       '',
-      'Demo accounts (logIn mutation):',
-      ...DEMO_ACCOUNTS.map((a) => `  ${a.email.padEnd(22)} ${a.password.padEnd(18)} ${a.role}`),
-      '',
+      ...demo,
       'Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',
   );
-  // Runs until a signal or a child's death ends the process.
-  return new Promise<never>(() => undefined);
+  return untilExit();
 });

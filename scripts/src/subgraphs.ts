@@ -7,8 +7,11 @@ import type { migrateToLatest, ServiceEnv } from '@shop/runtime';
 export const SUBGRAPH_NAMES = ['product', 'user', 'cart', 'order'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
+/** The settings the scripts read; each subgraph's config has these and more. */
+export type SubgraphConfig = Pick<ServiceEnv, 'NODE_ENV' | 'HOST' | 'PORT' | 'POSTGRES_URL' | 'POSTGRES_DB'>;
+
 export interface SubgraphModule {
-  parseConfig(env: NodeJS.ProcessEnv): ServiceEnv;
+  parseConfig(env: NodeJS.ProcessEnv): SubgraphConfig;
   migrations: Parameters<typeof migrateToLatest>[1];
 }
 

@@ -1,11 +1,11 @@
-import { createDatabase, ensureDatabase, migrateToLatest, type ServiceEnv } from '@shop/runtime';
-import { serviceEnv, SUBGRAPH_MODULES, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
+import { createDatabase, ensureDatabase, migrateToLatest } from '@shop/runtime';
+import { serviceEnv, SUBGRAPH_MODULES, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs';
 
 export type Database = ReturnType<typeof createDatabase<any>>;
 
 export interface SubgraphDatabase {
   name: SubgraphName;
-  config: ServiceEnv;
+  config: SubgraphConfig;
   db: Database;
   /** Migrations this call applied, oldest first; empty when it was up to date. */
   applied: string[];
@@ -14,12 +14,12 @@ export interface SubgraphDatabase {
 export type SubgraphDatabases = Record<SubgraphName, Database>;
 
 /** Parses every subgraph's config first, so a bad value stops before anything is touched. */
-export function subgraphConfigs(env: NodeJS.ProcessEnv): Record<SubgraphName, ServiceEnv> {
-  return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, SUBGRAPH_MODULES[name].parseConfig(serviceEnv(name, env))])) as Record<SubgraphName, ServiceEnv>;
+export function subgraphConfigs(env: NodeJS.ProcessEnv): Record<SubgraphName, SubgraphConfig> {
+  return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, SUBGRAPH_MODULES[name].parseConfig(serviceEnv(name, env))])) as Record<SubgraphName, SubgraphConfig>;
 }
 
 /** Creates the subgraph's database when missing and migrates it to the latest version. */
-export async function openSubgraphDatabase(name: SubgraphName, config: ServiceEnv): Promise<SubgraphDatabase> {
+export async function openSubgraphDatabase(name: SubgraphName, config: SubgraphConfig): Promise<SubgraphDatabase> {
   await ensureDatabase(config.POSTGRES_URL, config.POSTGRES_DB);
   const db = createDatabase<any>({ url: config.POSTGRES_URL, database: config.POSTGRES_DB, poolSize: 4 });
   try {

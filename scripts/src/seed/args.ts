@@ -9,7 +9,7 @@ Without flags: the demo dataset (${DEMO_DATASET.products} products and the demo 
   --orders N       orders in total, spread over the new users (needs --users)
   --cart-lines N   lines in each new user's cart (default 3, at most 100)
   --order-lines N  lines in each order (default 3, at most 100)
-The demo accounts are always (re)created; NODE_ENV=production is refused.`;
+The demo accounts are created when missing; NODE_ENV=production is refused.`;
 
 const FLAGS = {
   '--products': 'products',

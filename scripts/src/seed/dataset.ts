@@ -1,7 +1,7 @@
 import { seedCarts } from '@shop/cart-subgraph';
 import { seedOrders } from '@shop/order-subgraph';
 import { countProducts, sampleProducts, seedProducts } from '@shop/product-subgraph';
-import { seedDemoAccounts, seedUsers } from '@shop/user-subgraph';
+import { DEMO_ACCOUNTS, seedDemoAccounts, seedUsers } from '@shop/user-subgraph';
 import type { SubgraphDatabases } from '../db/databases';
 
 export interface DatasetSpec {
@@ -19,11 +19,8 @@ export interface DatasetSpec {
 /** What `npm run seed` without flags and a first `npm start` load. */
 export const DEMO_DATASET: DatasetSpec = { products: 200, users: 0, orders: 0, cartLines: 0, linesPerOrder: 3, demoAccounts: true };
 
-/** The accounts seedDemoAccounts creates (published here for the start banner and README). */
-export const DEMO_ACCOUNTS = [
-  { email: 'admin@example.com', password: 'admin-password', role: 'ADMIN' },
-  { email: 'customer@example.com', password: 'customer-password', role: 'CUSTOMER' },
-] as const;
+/** The accounts seedDemoAccounts creates, for the start banner. */
+export { DEMO_ACCOUNTS };
 
 export type SeedStage = 'products' | 'demo accounts' | 'users' | 'carts' | 'orders';
 
