@@ -135,3 +135,24 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
     },
   };
 }
+
+/**
+ * The last step of a composition root: runs `start` (consumers, relay, server) and, if it
+ * fails, closes what `openSubgraphDeps` opened. The result stops the server, then the deps.
+ */
+export async function launchSubgraph(deps: SubgraphDeps<any>, start: () => Promise<ServedSubgraph>): Promise<ServedSubgraph> {
+  let served: ServedSubgraph;
+  try {
+    served = await start();
+  } catch (error) {
+    await closeSubgraphDeps(deps);
+    throw error;
+  }
+  return {
+    url: served.url,
+    async stop() {
+      await served.stop();
+      await closeSubgraphDeps(deps);
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { closeSubgraphDeps, openSubgraphDeps, serveSubgraph, type ServedSubgraph, type SubgraphDeps } from '@shop/runtime';
+import { launchSubgraph, openSubgraphDeps, serveSubgraph, type SubgraphDeps } from '@shop/runtime';
 import { CartService } from './cart/cart.service';
 import type { CartDatabase } from './cart/cart.table';
 import type { CartConfig } from './config';
@@ -19,24 +19,15 @@ export async function createCartApp(config: CartConfig): Promise<CartApp> {
   const deps = await openSubgraphDeps<CartDatabase>('cart', config, migrations);
   const caches = new CartCaches(deps, deps.db);
   const carts = new CartService(deps.db, caches.carts, config.SHOP_CURRENCY);
-  let server: ServedSubgraph | undefined;
-  try {
+  const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('cart', deps.db, cartHandlers({ prices: (ids) => caches.prices.invalidate(ids), cart: (userId) => caches.carts.invalidate([userId]) }));
     // Nothing in the cart writes events yet; the relay runs so a future one is never stranded.
     deps.relay.start();
-    server = await serveSubgraph({ deps, schema: await buildCartSchema(), context: createContext(carts, caches) });
-  } catch (error) {
-    await closeSubgraphDeps(deps);
-    throw error;
-  }
-  const served = server;
+    return serveSubgraph({ deps, schema: await buildCartSchema(), context: createContext(carts, caches) });
+  });
   return {
-    url: served.url,
+    ...served,
     deps,
     carts,
-    async stop() {
-      await served.stop();
-      await closeSubgraphDeps(deps);
-    },
   };
 }

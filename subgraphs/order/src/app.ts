@@ -1,4 +1,4 @@
-import { closeSubgraphDeps, openSubgraphDeps, serveSubgraph, type ServedSubgraph, type SubgraphDeps } from '@shop/runtime';
+import { launchSubgraph, openSubgraphDeps, serveSubgraph, type SubgraphDeps } from '@shop/runtime';
 import type { OrderConfig } from './config';
 import { createContext } from './context';
 import { migrations } from './migrations';
@@ -21,23 +21,14 @@ export async function createOrderApp(config: OrderConfig): Promise<OrderApp> {
   const deps = await openSubgraphDeps<OrderDatabase>('order', config, migrations);
   const caches = new OrderCaches(deps, deps.db);
   const orders = new OrderService(deps.db, deps.relay, caches, config.SHOP_CURRENCY);
-  let server: ServedSubgraph | undefined;
-  try {
+  const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('order', deps.db, { ...priceHandlers(), ...orderHandlers((ids) => caches.rows.invalidate(ids)) });
     deps.relay.start();
-    server = await serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(orders, caches) });
-  } catch (error) {
-    await closeSubgraphDeps(deps);
-    throw error;
-  }
-  const served = server;
+    return serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(orders, caches) });
+  });
   return {
-    url: served.url,
+    ...served,
     deps,
     orders,
-    async stop() {
-      await served.stop();
-      await closeSubgraphDeps(deps);
-    },
   };
 }

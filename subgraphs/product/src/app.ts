@@ -1,4 +1,4 @@
-import { closeSubgraphDeps, openSubgraphDeps, serveSubgraph, type ServedSubgraph, type SubgraphDeps } from '@shop/runtime';
+import { launchSubgraph, openSubgraphDeps, serveSubgraph, type SubgraphDeps } from '@shop/runtime';
 import type { ProductConfig } from './config';
 import { createContext } from './context';
 import { migrations } from './migrations';
@@ -20,23 +20,14 @@ export async function createProductApp(config: ProductConfig): Promise<ProductAp
   const deps = await openSubgraphDeps<ProductDatabase>('product', config, migrations);
   const caches = new ProductCaches(deps, deps.db);
   const products = new ProductService(deps.db, deps.relay, caches, config.SHOP_CURRENCY);
-  let server: ServedSubgraph | undefined;
-  try {
+  const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('product', deps.db, stockHandlers(deps.relay, (ids) => caches.invalidate(ids)));
     deps.relay.start();
-    server = await serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(products, caches) });
-  } catch (error) {
-    await closeSubgraphDeps(deps);
-    throw error;
-  }
-  const served = server;
+    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(products, caches) });
+  });
   return {
-    url: served.url,
+    ...served,
     deps,
     products,
-    async stop() {
-      await served.stop();
-      await closeSubgraphDeps(deps);
-    },
   };
 }

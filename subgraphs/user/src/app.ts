@@ -1,11 +1,10 @@
 import {
-  closeSubgraphDeps,
   jwks,
+  launchSubgraph,
   loadSigningKeys,
   openSubgraphDeps,
   sendJson,
   serveSubgraph,
-  type ServedSubgraph,
   type SigningKey,
   type SubgraphDeps,
 } from '@shop/runtime';
@@ -42,10 +41,9 @@ export async function createUserApp(config: UserConfig): Promise<UserApp> {
     { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, ttlSeconds: config.AUTH_ACCESS_TOKEN_TTL_SECONDS },
   );
   const publicKeys = jwks(keys);
-  let server: ServedSubgraph | undefined;
-  try {
+  const served = await launchSubgraph(deps, async () => {
     deps.relay.start();
-    server = await serveSubgraph({
+    return serveSubgraph({
       deps,
       schema: await buildUserSchema(),
       context: createContext(users, auth, { users: users.cache, enabled: config.CACHE_ENABLED }),
@@ -54,18 +52,10 @@ export async function createUserApp(config: UserConfig): Promise<UserApp> {
         '/.well-known/jwks.json': (_req, res) => sendJson(res, 200, publicKeys, { 'cache-control': 'public, max-age=300' }),
       },
     });
-  } catch (error) {
-    await closeSubgraphDeps(deps);
-    throw error;
-  }
-  const served = server;
+  });
   return {
-    url: served.url,
+    ...served,
     deps,
     keys,
-    async stop() {
-      await served.stop();
-      await closeSubgraphDeps(deps);
-    },
   };
 }
