@@ -15,11 +15,17 @@ export type SubgraphName = (typeof SUBGRAPHS)[number];
 export interface Stack {
   routerUrl: string;
   subgraphUrls: Record<SubgraphName, string>;
+  /** This stack's Redis key prefix (every cache key starts with it). */
+  redisPrefix: string;
+  /** Total SQL statements a subgraph has run, from its /metrics. */
+  sqlStatements(name: SubgraphName): Promise<number>;
   /** The database a subgraph of this stack owns, for seeding and direct checks. */
   database(name: SubgraphName): string;
   query<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   stopSubgraph(name: SubgraphName): Promise<void>;
   startSubgraph(name: SubgraphName): Promise<void>;
+  /** Another router process over the same subgraphs (another replica, or another config); stopped with the stack. */
+  startRouter(env?: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -42,31 +48,31 @@ export async function startStack(overrides: Partial<Record<SubgraphName | 'route
     children.delete(name);
   };
 
+  const launchRouter = (port: number, env: Record<string, string> = {}) =>
+    startProcess(
+      join(ROOT, 'router/dist/index.js'),
+      {
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+        PORT: String(port),
+        SECRETS_DIR: secretsDir,
+        ROUTER_SIGNING_SECRETS: run.env('router').ROUTER_SIGNING_SECRETS!,
+        ROUTER_SUBGRAPH_PRODUCT_URL: subgraphUrls.product,
+        ROUTER_SUBGRAPH_USER_URL: subgraphUrls.user,
+        ROUTER_SUBGRAPH_CART_URL: subgraphUrls.cart,
+        ROUTER_SUBGRAPH_ORDER_URL: subgraphUrls.order,
+        AUTH_JWKS_URL: `${base(ports.user)}/.well-known/jwks.json`,
+        REDIS_KEY_PREFIX: run.redisPrefix,
+        ...env,
+      },
+      `${base(port)}/health/live`,
+    );
+
   try {
     // The user subgraph first: it writes the shared development keys the others read.
     await startSubgraph('user');
     await Promise.all((['product', 'cart', 'order'] as const).map(startSubgraph));
-    children.set(
-      'router',
-      await startProcess(
-        join(ROOT, 'router/dist/index.js'),
-        {
-          NODE_ENV: 'test',
-          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-          PORT: String(ports.router),
-          SECRETS_DIR: secretsDir,
-          ROUTER_SIGNING_SECRETS: run.env('router').ROUTER_SIGNING_SECRETS!,
-          ROUTER_SUBGRAPH_PRODUCT_URL: subgraphUrls.product,
-          ROUTER_SUBGRAPH_USER_URL: subgraphUrls.user,
-          ROUTER_SUBGRAPH_CART_URL: subgraphUrls.cart,
-          ROUTER_SUBGRAPH_ORDER_URL: subgraphUrls.order,
-          AUTH_JWKS_URL: `${base(ports.user)}/.well-known/jwks.json`,
-          REDIS_KEY_PREFIX: run.redisPrefix,
-          ...overrides.router,
-        },
-        `${base(ports.router)}/health/live`,
-      ),
-    );
+    children.set('router', await launchRouter(ports.router, overrides.router));
   } catch (error) {
     await Promise.all([...children.values()].map(stopProcess));
     await run.cleanup();
@@ -78,9 +84,29 @@ export async function startStack(overrides: Partial<Record<SubgraphName | 'route
     routerUrl,
     subgraphUrls,
     database: (name) => run.env(name).POSTGRES_DB!,
+    redisPrefix: run.redisPrefix,
+    async sqlStatements(name) {
+      const text = await (await fetch(subgraphUrls[name].replace(/\/graphql$/, '/metrics'))).text();
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith('sql_statements_total{'))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    },
     query: (query, variables, token) => routerRequest(routerUrl, query, variables, token),
     stopSubgraph,
     startSubgraph,
+    async startRouter(env = {}) {
+      const port = await freePort();
+      const name = `router:${port}`;
+      children.set(name, await launchRouter(port, env));
+      return {
+        url: `${base(port)}/graphql`,
+        stop: async () => {
+          await stopProcess(children.get(name));
+          children.delete(name);
+        },
+      };
+    },
     async stop() {
       await Promise.all([...children.values()].map(stopProcess));
       // run.env registered the router's database name too; dropping a missing one is a no-op.

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, POSTGRES_URL, type GraphQLResponse } from '@shop/testing';
+import { deleteRedisKeys, eventually, POSTGRES_URL, type GraphQLResponse } from '@shop/testing';
 import { createDatabase } from '@shop/runtime';
 import { seedDemoAccounts } from '@shop/user-subgraph';
-import { LOG_IN, SIGN_UP, startStack, type Stack } from './stack';
+import { LOG_IN, SIGN_UP, startStack, SUBGRAPHS, type Stack } from './stack';
 
 /** The supergraph end to end: five processes, real Postgres, Redis and RabbitMQ. */
 let stack: Stack;
@@ -196,6 +196,32 @@ describe('shopping', () => {
     expect(data.me.orders.edges).toEqual([
       { node: { status: 'CONFIRMED', total: { amountCents: 499 }, items: [{ productName: `Widget ${a.sku}`, product: { sku: a.sku, stock: 9 } }] } },
     ]);
+  });
+
+  it('costs at most one SQL statement per entity type per subgraph cold, and no product or user reads warm', async () => {
+    const shopper = await signUp('Counting Carla');
+    const products = [await createProduct(50, 100), await createProduct(50, 200), await createProduct(50, 300)];
+    for (const p of products) await addToCart(shopper.accessToken, p.id, 5);
+    for (const p of products) {
+      const order = await placeOrder(shopper.accessToken, [{ productId: p.id, quantity: 1 }, { productId: products[0]!.id === p.id ? products[1]!.id : products[0]!.id, quantity: 1 }]);
+      await eventually(async () => expect(await orderStatus(shopper.accessToken, order.id)).toBe('CONFIRMED'));
+    }
+    const query = `query Everything { me { name cart { items { quantity product { name price { amountCents } stock } } }
+      orders(first: 20) { edges { node { status items { productName product { name stock } } } } } } }`;
+    const counted = async () => {
+      const before = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [n, await stack.sqlStatements(n)] as const)));
+      ok(await stack.query(query, {}, shopper.accessToken));
+      return Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [n, (await stack.sqlStatements(n)) - before[n]] as const)));
+    };
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the second delete after each write
+    await deleteRedisKeys(stack.redisPrefix);
+    // Cold: users; carts and prices; recent orders and their lines. The router asks for the
+    // cart's and the orders' products in two parallel branches of its plan: one statement each,
+    // or one for both when they reach the product subgraph within its batch window.
+    const cold = await counted();
+    expect(cold).toMatchObject({ user: 1, cart: 2, order: 2 });
+    expect([1, 2]).toContain(cold.product);
+    expect(await counted()).toEqual({ user: 0, cart: 0, order: 0, product: 0 });
   });
 });
 

@@ -160,40 +160,63 @@ function reviveDates(key: string, value: unknown): unknown {
   return (key.endsWith('_at') || key.endsWith('At')) && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value;
 }
 
+interface PendingBatch<V> {
+  ids: Set<string>;
+  promise: Promise<Map<string, V>>;
+}
+
 /**
- * Process-wide single flight: concurrent misses on one key share one database read. Keys
- * already in flight join that read; the rest go to Postgres together in one statement.
+ * Process-wide single flight with a short batch window: concurrent misses on one key share one
+ * database read, and misses from concurrent requests (the router fetches a cart's products and
+ * an order's products in parallel) that arrive within `windowMs` go to Postgres together, as
+ * one statement. Only for data every caller may see; per-user data is keyed per user anyway.
  */
 export class SingleFlight<V> {
   private readonly inFlight = new Map<string, Promise<V | undefined>>();
+  private pending: PendingBatch<V> | null = null;
+
+  constructor(private readonly windowMs = 2) {}
 
   async load(ids: readonly string[], fetch: (ids: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
-    const waiting: Array<[string, Promise<V | undefined>]> = [];
-    const mine: string[] = [];
-    for (const id of ids) {
-      const pending = this.inFlight.get(id);
-      if (pending) waiting.push([id, pending]);
-      else mine.push(id);
-    }
-    const result = new Map<string, V>();
+    const mine = ids.filter((id) => !this.inFlight.has(id));
     if (mine.length > 0) {
-      const batch = fetch(mine);
+      const batch = this.enqueue(mine, fetch);
       for (const id of mine) {
         const promise = batch.then((rows) => rows.get(id));
         promise.catch(() => undefined);
         this.inFlight.set(id, promise);
       }
-      try {
-        for (const [id, value] of await batch) result.set(id, value);
-      } finally {
-        for (const id of mine) this.inFlight.delete(id);
-      }
     }
-    for (const [id, promise] of waiting) {
+    // Take every promise now: a settled batch removes its keys from the map.
+    const waits = [...new Set(ids)].map((id) => [id, this.inFlight.get(id)!] as const);
+    const result = new Map<string, V>();
+    for (const [id, promise] of waits) {
       const value = await promise;
       if (value !== undefined) result.set(id, value);
     }
     return result;
+  }
+
+  private enqueue(ids: string[], fetch: (ids: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+    if (!this.pending) {
+      let start!: () => void;
+      const started = new Promise<void>((resolve) => (start = resolve));
+      const batchIds = new Set<string>();
+      const pending: PendingBatch<V> = { ids: batchIds, promise: started.then(() => fetch([...batchIds])) };
+      pending.promise
+        .catch(() => undefined)
+        .finally(() => {
+          for (const id of pending.ids) this.inFlight.delete(id);
+        });
+      this.pending = pending;
+      setTimeout(() => {
+        this.pending = null;
+        start();
+      }, this.windowMs);
+    }
+    const pending = this.pending!;
+    for (const id of ids) pending.ids.add(id);
+    return pending.promise;
   }
 }
 
