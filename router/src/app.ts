@@ -1,12 +1,16 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import { Counter } from 'prom-client';
 import {
   createLogger,
   createMetrics,
-  formatErrorFor,
+  createRedis,
   healthRoutes,
+  pingRedis,
   requestLogPlugin,
   resolveSigningSecrets,
   sendJson,
@@ -14,7 +18,12 @@ import {
   type Route,
 } from '@shop/runtime';
 import { subgraphUrls, type RouterConfig } from './config';
-import { applyCors } from './cors';
+import { applyCors, applyNoStoreDefault } from './cors';
+import { routerFormatError } from './format-error';
+import { createFrontDoor } from './front-door';
+import type { QueryLimits } from './limits';
+import { RedisApqCache } from './persisted-queries/apq-cache';
+import { ManifestStore } from './persisted-queries/manifest-store';
 import { SignedDataSource, type RouterContext } from './signed-data-source';
 import { SupergraphFile } from './supergraph-file';
 import { createTokenVerifier } from './token-verifier';
@@ -22,17 +31,24 @@ import { createTokenVerifier } from './token-verifier';
 export interface RouterApp {
   url: string;
   supergraph: SupergraphFile;
+  manifests: ManifestStore;
   stop(): Promise<void>;
 }
 
-const DEVELOPMENT_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com', 'http://localhost:4000'];
+/** Apollo Studio and the embedded Sandbox call the router from these, wherever the Sandbox is on. */
+const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
+const DEVELOPMENT_ORIGINS = ['http://localhost:4000'];
 
-/** Composition root: config → supergraph, subgraph clients, token verifier → server; shutdown in reverse. */
+/**
+ * Composition root: config → supergraph, subgraph clients, Redis (APQ), persisted query
+ * manifests, front door (limits, safelist), token verifier → server; shutdown in reverse.
+ */
 export async function createRouterApp(config: RouterConfig): Promise<RouterApp> {
   const production = config.NODE_ENV === 'production';
   const log = createLogger('router', config.LOG_LEVEL);
   const metrics = createMetrics('router');
   const [signingSecret] = resolveSigningSecrets(config);
+  const mode = config.ROUTER_PERSISTED_QUERIES_MODE;
 
   const configuredUrls = subgraphUrls(config);
   const subgraphs = new Map<string, string>();
@@ -48,19 +64,78 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       return new SignedDataSource(name, target, signingSecret!, log);
     },
   });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+
+  const manifests = new ManifestStore(config.ROUTER_PERSISTED_QUERIES_MANIFESTS, log);
+  await manifests.start();
+  const limits: QueryLimits = {
+    maxDepth: config.ROUTER_MAX_DEPTH,
+    maxAliases: config.ROUTER_MAX_ALIASES,
+    maxRootFields: config.ROUTER_MAX_ROOT_FIELDS,
+    maxTokens: config.ROUTER_MAX_TOKENS,
+    maxCost: config.ROUTER_MAX_COST,
+    defaultListSize: config.ROUTER_COST_DEFAULT_LIST_SIZE,
+    costWeights: config.ROUTER_COST_WEIGHTS,
+  };
+  const frontDoor = createFrontDoor({
+    mode,
+    manifests,
+    limits,
+    maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+    schema: () => apiSchema,
+    log,
+    registry: metrics.registry,
+  });
+  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
+  const apqResults = new Counter({
+    name: 'router_apq_cache_total',
+    help: 'Automatic persisted query cache lookups and registrations, by result',
+    labelNames: ['result'],
+    registers: [metrics.registry],
+  });
+  // Registration is off where only listed operations may run.
+  const apq = mode === 'off' || mode === 'audit';
+  const sandbox = config.ROUTER_SANDBOX ?? !production;
 
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     logger: log,
     introspection: config.ROUTER_INTROSPECTION ?? !production,
-    formatError: formatErrorFor(log, production),
+    formatError: routerFormatError(log, production),
     includeStacktraceInErrorResponses: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.ROUTER_MAX_TOKENS },
+    persistedQueries: apq
+      ? {
+          cache: new RedisApqCache({
+            redis,
+            ttlSeconds: config.ROUTER_APQ_TTL_SECONDS,
+            maxBytes: config.ROUTER_APQ_MAX_BYTES,
+            log,
+            onResult: (result) => apqResults.inc({ result }),
+          }),
+          ttl: config.ROUTER_APQ_TTL_SECONDS,
+        }
+      : false,
     plugins: [
+      ApolloServerPluginCacheControl({ calculateHttpHeaders: true }),
+      frontDoor.plugin,
       requestLogPlugin(log, metrics),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
-  await apollo.start();
+  try {
+    await apollo.start();
+  } catch (error) {
+    manifests.stop();
+    redis.disconnect();
+    throw error;
+  }
 
   const verifyToken = createTokenVerifier({
     jwksUrl: config.AUTH_JWKS_URL,
@@ -80,6 +155,12 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
         checks: { supergraph: ok ? 'ok' : stopping ? 'stopping' : 'not loaded' },
         supergraph: supergraph.status,
         subgraphs: await probeSubgraphs(subgraphs),
+        // Redis holds APQ registrations only: without it clients send full text, so it does not count.
+        redis: await pingRedis(redis).then(
+          () => 'ok',
+          (error: Error) => `down: ${error.message}`,
+        ),
+        persistedQueries: { mode, ...manifests.status },
       });
     },
   };
@@ -95,27 +176,37 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
         path: '/graphql',
         apollo,
         maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
-        context: async (req) => {
+        context: async (req, body) => {
+          const admission = frontDoor.admit(req, body);
           const authorization = req.headers.authorization;
-          return { identity: await verifyToken(authorization) };
+          return { identity: await verifyToken(authorization), frontDoor: admission };
         },
       },
     });
   } catch (error) {
     await apollo.stop();
+    manifests.stop();
+    redis.disconnect();
     throw error;
   }
-  applyCors(http.server, production ? config.ROUTER_CORS_ORIGINS : [...config.ROUTER_CORS_ORIGINS, ...DEVELOPMENT_ORIGINS]);
-  log.info({ url: http.url, supergraph: config.ROUTER_SUPERGRAPH_PATH, subgraphs: Object.fromEntries(subgraphs) }, 'router listening');
+  applyNoStoreDefault(http.server);
+  applyCors(http.server, [...config.ROUTER_CORS_ORIGINS, ...(sandbox ? SANDBOX_ORIGINS : []), ...(production ? [] : DEVELOPMENT_ORIGINS)]);
+  log.info(
+    { url: http.url, supergraph: config.ROUTER_SUPERGRAPH_PATH, subgraphs: Object.fromEntries(subgraphs), persistedQueries: mode, manifestOperations: manifests.status.operations },
+    'router listening',
+  );
 
   const served = http;
   return {
     url: served.url,
     supergraph,
+    manifests,
     async stop() {
       stopping = true;
       await served.close();
       await apollo.stop();
+      manifests.stop();
+      redis.disconnect();
     },
   };
 }

@@ -26,8 +26,22 @@ describe('router config', () => {
       ROUTER_SIGNING_SECRETS: [],
       ROUTER_CORS_ORIGINS: [],
       ROUTER_MAX_BODY_BYTES: 100_000,
+      ROUTER_MAX_DEPTH: 12,
+      ROUTER_MAX_ALIASES: 30,
+      ROUTER_MAX_ROOT_FIELDS: 10,
+      ROUTER_MAX_TOKENS: 3_000,
+      ROUTER_MAX_COST: 10_000,
+      ROUTER_COST_DEFAULT_LIST_SIZE: 10,
+      ROUTER_COST_WEIGHTS: {},
+      ROUTER_PERSISTED_QUERIES_MODE: 'off',
+      ROUTER_APQ_TTL_SECONDS: 86_400,
+      ROUTER_APQ_MAX_BYTES: 20_000,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: '',
     });
     expect(config.ROUTER_INTROSPECTION).toBeUndefined();
+    expect(config.ROUTER_SANDBOX).toBeUndefined();
+    expect(config.ROUTER_PERSISTED_QUERIES_MANIFESTS).toEqual([resolve(__dirname, '../../schema/persisted-queries')]);
     expect(config.ROUTER_SUPERGRAPH_PATH).toBe(resolve(__dirname, '../../schema/supergraph.graphql'));
     expect(subgraphUrls(config)).toEqual({
       product: 'http://127.0.0.1:4001/graphql',
@@ -52,6 +66,33 @@ describe('router config', () => {
     expect(config.ROUTER_INTROSPECTION).toBe(false);
     expect(config.ROUTER_SUPERGRAPH_PATH).toBe(resolve('some/dir/supergraph.graphql'));
     expect(subgraphUrls(config).cart).toBe('https://cart.internal:8443/graphql');
+  });
+
+  it('audits persisted queries in production unless told otherwise', () => {
+    expect(parseConfig({ NODE_ENV: 'production' }).ROUTER_PERSISTED_QUERIES_MODE).toBe('audit');
+    expect(parseConfig({ NODE_ENV: 'test' }).ROUTER_PERSISTED_QUERIES_MODE).toBe('off');
+    expect(parseConfig({ NODE_ENV: 'production', ROUTER_PERSISTED_QUERIES_MODE: 'safelist' }).ROUTER_PERSISTED_QUERIES_MODE).toBe('safelist');
+  });
+
+  it('reads limits, cost weights and manifest paths', () => {
+    const config = parseConfig({
+      ROUTER_MAX_DEPTH: '8',
+      ROUTER_COST_WEIGHTS: 'Mutation.placeOrder=10, Query.products=2',
+      ROUTER_PERSISTED_QUERIES_MANIFESTS: 'a/mobile.json,b',
+      ROUTER_SANDBOX: 'true',
+    });
+    expect(config.ROUTER_MAX_DEPTH).toBe(8);
+    expect(config.ROUTER_COST_WEIGHTS).toEqual({ 'Mutation.placeOrder': 10, 'Query.products': 2 });
+    expect(config.ROUTER_PERSISTED_QUERIES_MANIFESTS).toEqual([resolve('a/mobile.json'), resolve('b')]);
+    expect(config.ROUTER_SANDBOX).toBe(true);
+  });
+
+  it('names a bad mode, weight or limit', () => {
+    expect(problems({ ROUTER_PERSISTED_QUERIES_MODE: 'strict' })[0]).toMatch(/^ROUTER_PERSISTED_QUERIES_MODE: .*'off' \| 'audit' \| 'safelist' \| 'require-id'/);
+    expect(problems({ ROUTER_COST_WEIGHTS: 'placeOrder=10' })).toEqual([
+      "ROUTER_COST_WEIGHTS: 'placeOrder=10' is not Type.field=weight (a whole number) (got 'placeOrder=10')",
+    ]);
+    expect(problems({ ROUTER_MAX_COST: '0' })[0]).toMatch(/^ROUTER_MAX_COST: /);
   });
 
   it('names a bad port', () => {

@@ -39,3 +39,17 @@ export function applyCors(server: Server, allowedOrigins: readonly string[]): vo
     for (const handler of handlers) handler(req, res);
   });
 }
+
+/**
+ * Every response is `no-store` unless Apollo's cache policy says otherwise (it sets the header
+ * later, from the subgraphs' hints). Refusals written before Apollo sees the request (limits,
+ * persisted-query policy, tokens, body size) are then never kept by a CDN either.
+ */
+export function applyNoStoreDefault(server: Server): void {
+  const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('cache-control', 'no-store');
+    for (const handler of handlers) handler(req, res);
+  });
+}

@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
+import type { Admission } from './front-door';
 import {
   currentTraceparent,
   isIdentityHeader,
@@ -16,6 +17,8 @@ type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 
 export interface RouterContext {
   identity: Identity | null;
+  /** What the front door decided before Apollo saw the request. */
+  frontDoor?: Admission;
 }
 
 /**

@@ -23,10 +23,17 @@ export const ECHO_SDL = `
     traceparent: String
     greeting: String
     farewell: String
+    nested: Nested
   }
   type Caller {
     userId: ID!
     role: String!
+  }
+  "For limit tests: as deep and as long as asked."
+  type Nested {
+    level: Int!
+    child: Nested
+    items(first: Int = 5): [Nested!]!
   }
 `;
 
@@ -47,7 +54,8 @@ interface EchoContext {
  * A subgraph that accepts only router-signed requests (as every real subgraph does) and
  * answers with the identity and trace context it was given.
  */
-export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{ url: string; stop(): Promise<void>; received(): number }> {
+  let received = 0;
   const schema = buildSubgraphSchema({
     typeDefs: parse(ECHO_SDL),
     resolvers: {
@@ -56,6 +64,11 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{
         traceparent: (_: unknown, __: unknown, ctx: any) => ctx.traceparent,
         greeting: () => 'hello',
         farewell: () => 'goodbye',
+        nested: () => ({ level: 1 }),
+      },
+      Nested: {
+        child: (parent: { level: number }) => ({ level: parent.level + 1 }),
+        items: (parent: { level: number }, args: { first: number }) => Array.from({ length: args.first }, () => ({ level: parent.level + 1 })),
       },
     },
   });
@@ -71,6 +84,7 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{
       apollo,
       maxBodyBytes: 1_000_000,
       context: async (req, body) => {
+        received += 1;
         const proof = verifyRequest([secret], req.headers, body, 60);
         if (!proof.ok) throw new HttpError(401, proof.reason, 'UNAUTHENTICATED');
         return { identity: proof.identity, traceparent: (req.headers.traceparent as string | undefined) ?? null };
@@ -79,6 +93,7 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{
   });
   return {
     url: http.url,
+    received: () => received,
     async stop() {
       await http.close();
       await apollo.stop();
@@ -137,6 +152,8 @@ export function startRouter(env: Record<string, string>): Promise<RouterApp> {
       ROUTER_SIGNING_SECRETS: TEST_SIGNING_SECRET,
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: AUDIENCE,
+      // A prefix per router; tests that register APQ entries pass a createTestRun prefix and clean it up.
+      REDIS_KEY_PREFIX: `test:router:${Math.random().toString(36).slice(2)}:`,
       ...env,
     }),
   );

@@ -18,6 +18,15 @@ import {
 
 const WHOAMI = '{ whoami { userId role } }';
 
+/** The origin a CORS preflight from Apollo Studio is allowed for, if any. */
+async function studioPreflight(url: string): Promise<string | null> {
+  const response = await fetch(url, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://studio.apollographql.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+  });
+  return response.headers.get('access-control-allow-origin');
+}
+
 describe('router: identity, signatures and trust', () => {
   const files = tempDir();
   let key: SigningKey;
@@ -184,11 +193,12 @@ describe('router: identity, signatures and trust', () => {
     expect(metrics).toContain('graphql_request_duration_seconds');
   });
 
-  it('allows introspection and serves the Sandbox landing page outside production', async () => {
+  it('allows introspection and serves the Sandbox landing page outside production, and lets Apollo Studio call it', async () => {
     const response = await routerRequest(router.url, '{ __schema { queryType { name } } }');
     expect(response.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     const landing = await fetch(router.url, { headers: { accept: 'text/html' } });
     expect(await landing.text()).toContain('embeddable-sandbox');
+    expect(await studioPreflight(router.url)).toBe('https://studio.apollographql.com');
   });
 });
 
@@ -272,10 +282,41 @@ describe('router: in production', () => {
     ]);
   });
 
-  it('turns introspection and the Sandbox landing page off', async () => {
+  it('turns introspection, the Sandbox landing page and Apollo Studio’s origin off', async () => {
     const introspection = await routerRequest(router.url, '{ __schema { queryType { name } } }');
     expect(introspection.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const landing = await fetch(router.url, { headers: { accept: 'text/html' } });
     expect(await landing.text()).not.toContain('embeddable-sandbox');
+    expect(await studioPreflight(router.url)).toBeNull();
+  });
+
+  it('turns them on when the config says so', async () => {
+    const explorable = await startRouter({
+      NODE_ENV: 'production',
+      ROUTER_SUPERGRAPH_PATH: files.file('supergraph-2.graphql', composeSupergraph(ECHO_SDL)),
+      ROUTER_SUBGRAPH_PRODUCT_URL: subgraph.url,
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+      ROUTER_INTROSPECTION: 'true',
+      ROUTER_SANDBOX: 'true',
+    });
+    try {
+      const introspection = await routerRequest(explorable.url, '{ __schema { queryType { name } } }');
+      expect(introspection.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+      const landing = await fetch(explorable.url, { headers: { accept: 'text/html' } });
+      expect(await landing.text()).toContain('embeddable-sandbox');
+      expect(await studioPreflight(explorable.url)).toBe('https://studio.apollographql.com');
+    } finally {
+      await explorable.stop();
+    }
+  });
+
+  it('strips "Did you mean" suggestions', async () => {
+    const response = await routerRequest(router.url, '{ greting }');
+    expect(response.errors?.[0]).toMatchObject({ message: 'Cannot query field "greting" on type "Query".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
+  it('passes the front door’s own codes through, without a stack trace', async () => {
+    const deep = await routerRequest(router.url, `{ nested ${'{ child '.repeat(20)}{ level }${' }'.repeat(20)} }`);
+    expect(deep.errors).toEqual([{ message: expect.stringMatching(/levels deep/), extensions: { code: 'QUERY_TOO_DEEP' } }]);
   });
 });

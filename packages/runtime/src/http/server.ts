@@ -45,12 +45,12 @@ function graphqlError(res: ServerResponse, error: HttpError): void {
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new HttpError(413, `Request body is larger than ${limit} bytes.`, 'BODY_TOO_LARGE');
+  if (declared > limit) throw new HttpError(400, `Request body is larger than ${limit} bytes.`, 'BODY_TOO_LARGE');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `Request body is larger than ${limit} bytes.`, 'BODY_TOO_LARGE');
+    if (size > limit) throw new HttpError(400, `Request body is larger than ${limit} bytes.`, 'BODY_TOO_LARGE');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -1,0 +1,69 @@
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { countAliases } from './aliases';
+import { estimateCost } from './cost';
+import { queryDepth } from './depth';
+import { countRootFields } from './root-fields';
+
+export { parseWithinTokens, isTooManyTokensMessage } from './tokens';
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxTokens: number;
+  maxCost: number;
+  defaultListSize: number;
+  costWeights: Record<string, number>;
+}
+
+export const LIMIT_CODES = ['QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY', 'BODY_TOO_LARGE'] as const;
+export type LimitCode = (typeof LIMIT_CODES)[number];
+
+export interface LimitViolation {
+  code: LimitCode;
+  message: string;
+}
+
+export interface OperationInput {
+  operationName?: string | null;
+  variables?: Record<string, unknown>;
+  schema?: GraphQLSchema;
+}
+
+/** The first limit a parsed operation breaks, cheapest checks first; null when it is within all of them. */
+export function checkLimits(document: DocumentNode, input: OperationInput, limits: QueryLimits): LimitViolation | null {
+  const { operationName } = input;
+  const rootFields = countRootFields(document, operationName);
+  if (rootFields > limits.maxRootFields) {
+    return { code: 'TOO_MANY_ROOT_FIELDS', message: `The operation asks for ${rootFields} root fields; the limit is ${limits.maxRootFields}.` };
+  }
+  const aliases = countAliases(document, operationName);
+  if (aliases > limits.maxAliases) {
+    return { code: 'TOO_MANY_ALIASES', message: `The operation uses ${aliases} aliases; the limit is ${limits.maxAliases}.` };
+  }
+  const depth = queryDepth(document, operationName);
+  if (depth > limits.maxDepth) {
+    return { code: 'QUERY_TOO_DEEP', message: `The operation is ${depth} levels deep; the limit is ${limits.maxDepth}.` };
+  }
+  const cost = estimateCost(document, operationName, {
+    schema: input.schema,
+    variables: input.variables,
+    weights: limits.costWeights,
+    defaultListSize: limits.defaultListSize,
+  });
+  if (cost > limits.maxCost) {
+    const shown = Number.isFinite(cost) ? String(cost) : 'more than can be counted';
+    return { code: 'QUERY_TOO_COSTLY', message: `The operation's estimated cost is ${shown}; the limit is ${limits.maxCost}.` };
+  }
+  return null;
+}
+
+export const tooManyTokens = (limits: QueryLimits): LimitViolation => ({
+  code: 'TOO_MANY_TOKENS',
+  message: `The document has more than ${limits.maxTokens} tokens.`,
+});
+
+/** As Apollo Server sends it: the code for clients, HTTP 400. */
+export function limitError(violation: LimitViolation): GraphQLError {
+  return new GraphQLError(violation.message, { extensions: { code: violation.code, http: { status: 400 } } });
+}
