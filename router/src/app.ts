@@ -145,11 +145,14 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   });
   let stopping = false;
   const routes: Record<string, Route> = {
-    ...healthRoutes(async () => ({}), metrics),
+    ...healthRoutes(async () => ({}), metrics, 'router'),
     // Ready means this router can plan queries. Subgraphs are reported but do not count: one
     // subgraph down still leaves the rest of the graph to serve.
     '/health/ready': async (_req, res) => {
       const ok = !stopping && supergraph.status.loadedAt !== null;
+      // The router's port is public: in production, say whether it is ready and nothing more
+      // (paths, subgraph states and Redis errors would describe the inside to anyone).
+      if (config.NODE_ENV === 'production') return sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable' });
       sendJson(res, ok ? 200 : 503, {
         status: ok ? 'ok' : 'unavailable',
         checks: { supergraph: ok ? 'ok' : stopping ? 'stopping' : 'not loaded' },

@@ -26,7 +26,7 @@ export interface RouterContext {
  * travels from willSendRequest in the x-shop-user-* headers; the fetcher reads it back so
  * the signature covers the very bytes and identity on the wire.
  */
-export function signingFetcher(secret: string): Fetcher {
+export function signingFetcher(secret: string, audience: string): Fetcher {
   return async (url, init = {}) => {
     const given = init.headers ?? {};
     const headers: Record<string, string> = {};
@@ -36,7 +36,7 @@ export function signingFetcher(secret: string): Fetcher {
     const userId = given[SIGNATURE_HEADERS.userId];
     const role = given[SIGNATURE_HEADERS.role];
     const identity: Identity | null = userId && (role === 'CUSTOMER' || role === 'ADMIN') ? { userId, role } : null;
-    Object.assign(headers, signRequest(secret, identity, init.body ?? ''));
+    Object.assign(headers, signRequest(secret, { audience, identity, body: init.body ?? '' }));
     return (await fetch(url, { method: init.method, headers, body: init.body, signal: init.signal })) as FetcherResponse;
   };
 }
@@ -52,7 +52,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
     private readonly log: Logger,
   ) {
     super({ url });
-    const signed = signingFetcher(secret);
+    const signed = signingFetcher(secret, name);
     this.fetcher = async (target, init) => {
       try {
         return await signed(target, init);

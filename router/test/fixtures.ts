@@ -85,7 +85,7 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{
       maxBodyBytes: 1_000_000,
       context: async (req, body) => {
         received += 1;
-        const proof = verifyRequest([secret], req.headers, body, 60);
+        const proof = verifyRequest([secret], { audience: 'product', method: req.method ?? '', headers: req.headers, body, maxSkewSeconds: 60 });
         if (!proof.ok) throw new HttpError(401, proof.reason, 'UNAUTHENTICATED');
         return { identity: proof.identity, traceparent: (req.headers.traceparent as string | undefined) ?? null };
       },

@@ -77,7 +77,7 @@ describe('router: identity, signatures and trust', () => {
 
   it('ignores identity headers a client sends', async () => {
     const victim = randomUUID();
-    const claimed = { 'x-shop-user-id': victim, 'x-shop-user-role': 'ADMIN', ...signRequest('guessed-secret-guessed-secret-guessed', { userId: victim, role: 'ADMIN' }, '{}') };
+    const claimed = { 'x-shop-user-id': victim, 'x-shop-user-role': 'ADMIN', ...signRequest('guessed-secret-guessed-secret-guessed', { audience: 'product', identity: { userId: victim, role: 'ADMIN' }, body: '{}' }) };
     const anonymous = await routerRequest(router.url, WHOAMI, {}, undefined, claimed);
     expect(anonymous.data.whoami).toBeNull();
     const me = randomUUID();
@@ -159,7 +159,7 @@ describe('router: identity, signatures and trust', () => {
     expect(direct.status).toBe(401);
     const spoofed = await fetch(subgraph.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signRequest('not-the-router-secret-not-the-router-secret', { userId: randomUUID(), role: 'ADMIN' }, body) },
+      headers: { 'content-type': 'application/json', ...signRequest('not-the-router-secret-not-the-router-secret', { audience: 'product', identity: { userId: randomUUID(), role: 'ADMIN' }, body }) },
       body,
     });
     expect(spoofed.status).toBe(401);

@@ -111,13 +111,19 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
     host: deps.env.HOST,
     port: deps.env.PORT,
     log: deps.log,
-    routes: { ...healthRoutes(ready, deps.metrics), ...options.routes },
+    routes: { ...healthRoutes(ready, deps.metrics, deps.name), ...options.routes },
     graphql: {
       path: '/graphql',
       apollo,
       maxBodyBytes: 1_000_000,
       context: async (req, body) => {
-        const proof = verifyRequest(deps.signingSecrets, req.headers, body, deps.env.ROUTER_SIGNATURE_MAX_SKEW_SECONDS);
+        const proof = verifyRequest(deps.signingSecrets, {
+          audience: deps.name,
+          method: req.method ?? '',
+          headers: req.headers,
+          body,
+          maxSkewSeconds: deps.env.ROUTER_SIGNATURE_MAX_SKEW_SECONDS,
+        });
         if (!proof.ok) {
           deps.log.warn({ reason: proof.reason, remote: req.socket.remoteAddress }, 'unsigned subgraph request refused');
           throw new HttpError(401, 'This service only accepts requests that come through the router.', 'UNAUTHENTICATED');

@@ -110,6 +110,20 @@ export interface GraphQLResponse<T = any> {
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
 }
 
+const serviceNames = new Map<string, Promise<string>>();
+
+/** A subgraph's name (the audience of its signatures), from its /health/live. */
+export function serviceName(graphqlUrl: string): Promise<string> {
+  let name = serviceNames.get(graphqlUrl);
+  if (!name) {
+    name = fetch(graphqlUrl.replace(/\/graphql$/, '/health/live'))
+      .then((res) => res.json() as Promise<{ service: string }>)
+      .then((health) => health.service);
+    serviceNames.set(graphqlUrl, name);
+  }
+  return name;
+}
+
 /** Posts an operation to a subgraph with the router's proof, as the router would. */
 export async function subgraphRequest<T = any>(
   url: string,
@@ -119,9 +133,10 @@ export async function subgraphRequest<T = any>(
   secret = TEST_SIGNING_SECRET,
 ): Promise<GraphQLResponse<T>> {
   const body = JSON.stringify({ query, variables });
+  const audience = await serviceName(url);
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...signRequest(secret, identity, body) },
+    headers: { 'content-type': 'application/json', ...signRequest(secret, { audience, identity, body }) },
     body,
   });
   return { status: response.status, headers: response.headers, ...((await response.json()) as object) };

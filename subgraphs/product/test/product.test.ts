@@ -204,12 +204,23 @@ describe('router proof', () => {
   it('refuses a signature made with another secret, or too old, or over another body', async () => {
     const post = (headers: Record<string, string>, sent = body) =>
       fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: sent });
-    expect((await post(signRequest('another-secret-another-secret-another', null, body))).status).toBe(401);
-    expect((await post(signRequest(TEST_SIGNING_SECRET, null, body, Date.now() - 10 * 60_000))).status).toBe(401);
-    expect((await post(signRequest(TEST_SIGNING_SECRET, null, '{"query":"{ __typename }"}'))).status).toBe(401);
-    const forgedAdmin = { ...signRequest(TEST_SIGNING_SECRET, customer, body), 'x-shop-user-role': 'ADMIN' };
-    expect((await post(forgedAdmin)).status).toBe(401);
-    expect((await post(signRequest(TEST_SIGNING_SECRET, null, body))).status).toBe(200);
+    const sign = (overrides: Partial<Parameters<typeof signRequest>[1]> = {}, secret = TEST_SIGNING_SECRET) =>
+      signRequest(secret, { audience: 'product', identity: null, body, ...overrides });
+    expect((await post(sign({}, 'another-secret-another-secret-another'))).status).toBe(401);
+    expect((await post(sign({ now: Date.now() - 10 * 60_000 }))).status).toBe(401);
+    expect((await post(sign({ body: '{"query":"{ __typename }"}' }))).status).toBe(401);
+    expect((await post(sign({ audience: 'user' }))).status).toBe(401);
+    expect((await post({ ...sign({ identity: customer }), 'x-shop-user-role': 'ADMIN' })).status).toBe(401);
+    expect((await post(sign())).status).toBe(200);
+  });
+
+  it('refuses a signed request replayed as a GET with another query', async () => {
+    const query = encodeURIComponent('{ products(first: 1) { edges { cursor } } }');
+    const res = await fetch(`${app.url}?query=${query}`, {
+      method: 'GET',
+      headers: { 'apollo-require-preflight': 'true', ...signRequest(TEST_SIGNING_SECRET, { audience: 'product', identity: admin, body: '' }) },
+    });
+    expect(res.status).toBe(401);
   });
 
   it('serves health and metrics without proof', async () => {

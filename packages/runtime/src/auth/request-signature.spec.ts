@@ -5,27 +5,31 @@ const secret = 'current-secret-current-secret-000';
 const previous = 'previous-secret-previous-secret-00';
 const body = Buffer.from('{"query":"{ me { id } }"}');
 const alice = { userId: 'a7f8a3c4-0000-4000-8000-000000000001', role: 'CUSTOMER' as const };
+const verify = (headers: Record<string, string>, overrides: Partial<Parameters<typeof verifyRequest>[1]> = {}, secrets = [secret]) =>
+  verifyRequest(secrets, { audience: 'user', method: 'POST', headers, body, maxSkewSeconds: 60, ...overrides });
 
 describe('router request signatures', () => {
   it('verifies the identity, body and time it was made for', () => {
-    const headers = signRequest(secret, alice, body);
-    expect(verifyRequest([secret], headers, body, 60)).toEqual({ ok: true, identity: alice });
+    expect(verify(signRequest(secret, { audience: 'user', identity: alice, body }))).toEqual({ ok: true, identity: alice });
   });
 
   it('accepts either secret during a rotation', () => {
-    expect(verifyRequest([secret, previous], signRequest(previous, alice, body), body, 60).ok).toBe(true);
-    expect(verifyRequest([secret], signRequest(previous, alice, body), body, 60).ok).toBe(false);
+    const signed = signRequest(previous, { audience: 'user', identity: alice, body });
+    expect(verify(signed, {}, [secret, previous]).ok).toBe(true);
+    expect(verify(signed).ok).toBe(false);
   });
 
-  it('refuses a changed body, a changed identity and a stale timestamp', () => {
-    const headers = signRequest(secret, alice, body);
-    expect(verifyRequest([secret], headers, Buffer.from('{}'), 60).ok).toBe(false);
-    expect(verifyRequest([secret], { ...headers, 'x-shop-user-role': 'ADMIN' }, body, 60).ok).toBe(false);
-    const old = signRequest(secret, alice, body, Date.now() - 120_000);
-    expect(verifyRequest([secret], old, body, 60)).toEqual({ ok: false, reason: 'router signature outside the allowed clock skew' });
+  it('refuses a changed body, a changed identity, another subgraph, a GET and a stale timestamp', () => {
+    const headers = signRequest(secret, { audience: 'user', identity: alice, body });
+    expect(verify(headers, { body: Buffer.from('{}') }).ok).toBe(false);
+    expect(verify({ ...headers, 'x-shop-user-role': 'ADMIN' }).ok).toBe(false);
+    expect(verify(headers, { audience: 'order' }).ok).toBe(false);
+    expect(verify(headers, { method: 'GET' })).toEqual({ ok: false, reason: 'only POST requests can be signed' });
+    const old = signRequest(secret, { audience: 'user', identity: alice, body, now: Date.now() - 120_000 });
+    expect(verify(old)).toEqual({ ok: false, reason: 'router signature outside the allowed clock skew' });
   });
 
   it('refuses a request with no signature', () => {
-    expect(verifyRequest([secret], {}, body, 60)).toEqual({ ok: false, reason: 'missing router signature' });
+    expect(verify({})).toEqual({ ok: false, reason: 'missing router signature' });
   });
 });

@@ -3,8 +3,10 @@ import type { Identity, Role } from '../graphql/identity';
 
 /**
  * Proof that a subgraph request came through the router: an HMAC, with a secret shared by
- * the router and the subgraphs, over the caller's identity, a timestamp and the body's hash.
- * Subgraphs accept any of the configured secrets, so a secret rotates without downtime.
+ * the router and the subgraphs, over the target subgraph's name, the method, the caller's
+ * identity, a timestamp and the body's hash. Subgraphs accept any of the configured secrets,
+ * so a secret rotates without downtime; a request signed for one subgraph is refused by the
+ * others, and only a POST body (what Apollo executes) can be signed.
  */
 export const SIGNATURE_HEADERS = {
   userId: 'x-shop-user-id',
@@ -14,56 +16,64 @@ export const SIGNATURE_HEADERS = {
 } as const;
 
 const IDENTITY_HEADER_NAMES: readonly string[] = Object.values(SIGNATURE_HEADERS);
+const VERSION = 'v2';
 
 export function isIdentityHeader(name: string): boolean {
   return IDENTITY_HEADER_NAMES.includes(name.toLowerCase());
 }
 
-function payload(timestamp: string, identity: Identity | null, body: string | Buffer): string {
+function payload(audience: string, timestamp: string, identity: Identity | null, body: string | Buffer): string {
   const bodyHash = createHash('sha256').update(body).digest('hex');
-  return ['v1', timestamp, identity?.userId ?? '', identity?.role ?? '', bodyHash].join('\n');
+  return [VERSION, audience, 'POST', timestamp, identity?.userId ?? '', identity?.role ?? '', bodyHash].join('\n');
 }
 
 function hmac(secret: string, data: string): Buffer {
   return createHmac('sha256', secret).update(data).digest();
 }
 
-export function signRequest(
-  secret: string,
-  identity: Identity | null,
-  body: string | Buffer,
-  now = Date.now(),
-): Record<string, string> {
-  const timestamp = String(Math.floor(now / 1000));
+export interface SignOptions {
+  /** The subgraph's name (product, user, cart, order). */
+  audience: string;
+  identity: Identity | null;
+  body: string | Buffer;
+  now?: number;
+}
+
+export function signRequest(secret: string, options: SignOptions): Record<string, string> {
+  const timestamp = String(Math.floor((options.now ?? Date.now()) / 1000));
   const headers: Record<string, string> = {
     [SIGNATURE_HEADERS.timestamp]: timestamp,
-    [SIGNATURE_HEADERS.signature]: `v1=${hmac(secret, payload(timestamp, identity, body)).toString('hex')}`,
+    [SIGNATURE_HEADERS.signature]: `${VERSION}=${hmac(secret, payload(options.audience, timestamp, options.identity, options.body)).toString('hex')}`,
   };
-  if (identity) {
-    headers[SIGNATURE_HEADERS.userId] = identity.userId;
-    headers[SIGNATURE_HEADERS.role] = identity.role;
+  if (options.identity) {
+    headers[SIGNATURE_HEADERS.userId] = options.identity.userId;
+    headers[SIGNATURE_HEADERS.role] = options.identity.role;
   }
   return headers;
 }
 
 export type VerifyResult = { ok: true; identity: Identity | null } | { ok: false; reason: string };
 
-export function verifyRequest(
-  secrets: readonly string[],
-  headers: Record<string, string | string[] | undefined>,
-  body: Buffer,
-  maxSkewSeconds: number,
-  now = Date.now(),
-): VerifyResult {
+export interface VerifyOptions {
+  audience: string;
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  maxSkewSeconds: number;
+  now?: number;
+}
+
+export function verifyRequest(secrets: readonly string[], options: VerifyOptions): VerifyResult {
   const header = (name: string) => {
-    const value = headers[name];
+    const value = options.headers[name];
     return Array.isArray(value) ? undefined : value;
   };
   const timestamp = header(SIGNATURE_HEADERS.timestamp);
   const signature = header(SIGNATURE_HEADERS.signature);
-  if (!timestamp || !signature?.startsWith('v1=')) return { ok: false, reason: 'missing router signature' };
+  if (!timestamp || !signature?.startsWith(`${VERSION}=`)) return { ok: false, reason: 'missing router signature' };
+  if (options.method !== 'POST') return { ok: false, reason: 'only POST requests can be signed' };
   const seconds = Number(timestamp);
-  if (!Number.isInteger(seconds) || Math.abs(now / 1000 - seconds) > maxSkewSeconds) {
+  if (!Number.isInteger(seconds) || Math.abs((options.now ?? Date.now()) / 1000 - seconds) > options.maxSkewSeconds) {
     return { ok: false, reason: 'router signature outside the allowed clock skew' };
   }
   const userId = header(SIGNATURE_HEADERS.userId);
@@ -73,8 +83,8 @@ export function verifyRequest(
     if (!userId || (role !== 'CUSTOMER' && role !== 'ADMIN')) return { ok: false, reason: 'malformed identity' };
     identity = { userId, role: role as Role };
   }
-  const given = Buffer.from(signature.slice(3), 'hex');
-  const data = payload(timestamp, identity, body);
+  const given = Buffer.from(signature.slice(VERSION.length + 1), 'hex');
+  const data = payload(options.audience, timestamp, identity, options.body);
   const valid = secrets.some((secret) => {
     const expected = hmac(secret, data);
     return given.length === expected.length && timingSafeEqual(given, expected);

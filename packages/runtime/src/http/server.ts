@@ -127,9 +127,9 @@ export async function startHttpServer<TContext extends BaseContext>(options: Htt
   };
 }
 
-export function healthRoutes(ready: () => Promise<Record<string, string>>, metrics: Metrics): Record<string, Route> {
+export function healthRoutes(ready: () => Promise<Record<string, string>>, metrics: Metrics, service: string): Record<string, Route> {
   return {
-    '/health/live': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/health/live': (_req, res) => sendJson(res, 200, { status: 'ok', service }),
     '/health/ready': async (_req, res) => {
       const checks = await ready();
       const ok = Object.values(checks).every((v) => v === 'ok');
