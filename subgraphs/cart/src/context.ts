@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { byKey, cachedLoader, SingleFlight, type EntityCache, type Identity, type SubgraphDeps } from '@shop/runtime';
+import { byKey, cachedLoader, type EntityCache, type Identity, type SubgraphDeps } from '@shop/runtime';
 import type { Kysely } from 'kysely';
 import { findCartsByUserIds } from './cart/cart.repository';
 import type { CartService } from './cart/cart.service';
@@ -26,8 +26,6 @@ export interface CartContext {
 export class CartCaches {
   readonly carts: EntityCache<StoredCart>;
   readonly prices: EntityCache<PriceRow>;
-  private readonly cartFlight = new SingleFlight<StoredCart>();
-  private readonly priceFlight = new SingleFlight<PriceRow>();
 
   constructor(
     private readonly deps: Pick<SubgraphDeps<CartDatabase>, 'entityCache' | 'env'>,
@@ -42,13 +40,11 @@ export class CartCaches {
     return {
       cartByUserId: cachedLoader({
         cache: this.carts,
-        flight: this.cartFlight,
         load: byKey((userIds) => findCartsByUserIds(this.db, userIds), (cart) => cart.userId),
         enabled,
       }),
       priceByProductId: cachedLoader({
         cache: this.prices,
-        flight: this.priceFlight,
         load: byKey((productIds) => findPricesByIds(this.db, productIds), (price) => price.product_id),
         enabled,
       }),

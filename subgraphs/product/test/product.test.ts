@@ -123,9 +123,23 @@ describe('reads', () => {
     expect(codeOf(res)).toBe('BAD_USER_INPUT');
   });
 
+  it('refuses NUL characters and overlong filters with BAD_USER_INPUT, not an internal error', async () => {
+    const bySku = await subgraphRequest(app.url, `query($sku: String!) { productBySku(sku: $sku) { id } }`, { sku: 'A\u0000B' });
+    expect(codeOf(bySku)).toBe('BAD_USER_INPUT');
+    const literal = await subgraphRequest(app.url, `{ products(search: "a\\u0000b") { edges { cursor } } }`);
+    expect(codeOf(literal)).toBe('BAD_USER_INPUT');
+    const create = await subgraphRequest(app.url, CREATE, { input: productInput({ name: 'Nul\u0000name' }) }, admin);
+    expect(codeOf(create)).toBe('BAD_USER_INPUT');
+    const long = await subgraphRequest(app.url, `query($s: String) { products(search: $s) { edges { cursor } } }`, { s: 'x'.repeat(201) });
+    expect(codeOf(long)).toBe('BAD_USER_INPUT');
+  });
+
   it('refuses a forged cursor with BAD_USER_INPUT', async () => {
     const res = await subgraphRequest(app.url, `{ products(after: "garbage") { edges { cursor } } }`);
     expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    const farPast = Buffer.from('-100000-01-01T00:00:00.000Z|6f1c3c9e-8b1f-4d7e-9a53-2c1d0e4b5a6f').toString('base64url');
+    const outOfRange = await subgraphRequest(app.url, `query($after: String) { products(after: $after) { edges { cursor } } }`, { after: farPast });
+    expect(codeOf(outOfRange)).toBe('BAD_USER_INPUT');
   });
 });
 

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { byKey, cachedLoader, SingleFlight, type EntityCache, type Identity } from '@shop/runtime';
+import { byKey, cachedLoader, type EntityCache, type Identity } from '@shop/runtime';
 import type { AuthService } from './auth/auth.service';
 import type { UserService } from './user/user.service';
 import type { User } from './user/user.type';
@@ -17,14 +17,13 @@ export interface UserContext {
 
 /** Per request: the caller and fresh loaders, never shared between users. */
 export function createContext(users: UserService, auth: AuthService, cache: { users: EntityCache<User>; enabled: boolean }) {
-  const flight = new SingleFlight<User>();
   return (identity: Identity | null): UserContext => ({
     identity,
     users,
     auth,
     authenticatedUserIds: new Set(),
     loaders: {
-      userById: cachedLoader({ cache: cache.users, flight, load: byKey((ids) => users.findByIds(ids), (u) => u.id), enabled: cache.enabled }),
+      userById: cachedLoader({ cache: cache.users, load: byKey((ids) => users.findByIds(ids), (u) => u.id), enabled: cache.enabled }),
     },
   });
 }

@@ -84,6 +84,10 @@ export interface EntityCacheOptions {
  * miss (reads) or a generation bump (invalidations): slower, never wrong, never failing.
  */
 export class EntityCache<V> {
+  /** Concurrent database reads of this entity in this process. */
+  readonly flight = new SingleFlight<V>();
+  /** When each key was last invalidated here: a read that began before must not write back. */
+  private readonly invalidatedAt = new Map<string, number>();
   private readonly logThrottled = throttledLog(30_000);
 
   constructor(
@@ -111,8 +115,10 @@ export class EntityCache<V> {
     return found;
   }
 
-  async setMany(entries: Array<[string, V]>): Promise<void> {
+  /** `readStartedAt`: when the read that produced these values began (see invalidate). */
+  async setMany(entries: Array<[string, V]>, readStartedAt = Date.now()): Promise<void> {
     const generation = this.options.generation.current();
+    entries = entries.filter(([id]) => (this.invalidatedAt.get(id) ?? -Infinity) < readStartedAt);
     if (generation === null || entries.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const [id, value] of entries) {
@@ -130,6 +136,8 @@ export class EntityCache<V> {
   /** Call after the transaction that changed these ids has committed. */
   async invalidate(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
+    this.flight.forget(ids);
+    this.remember(ids);
     const generation = this.options.generation.current();
     if (generation === null) {
       this.options.generation.markMissed();
@@ -146,6 +154,14 @@ export class EntityCache<V> {
     // A read that began before the commit may still write the old row back; delete again
     // once such a read has surely finished.
     setTimeout(() => void this.redis.del(...keys).catch(() => this.options.generation.markMissed()), 1_000).unref();
+  }
+
+  private remember(ids: readonly string[]): void {
+    const now = Date.now();
+    if (this.invalidatedAt.size > 10_000) {
+      for (const [id, at] of this.invalidatedAt) if (at < now - 10_000) this.invalidatedAt.delete(id);
+    }
+    for (const id of ids) this.invalidatedAt.set(id, now);
   }
 
   private warn(error: unknown): void {
@@ -197,6 +213,11 @@ export class SingleFlight<V> {
     return result;
   }
 
+  /** Reads that start from now on do not join the reads already in flight for these keys. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.inFlight.delete(id);
+  }
+
   private enqueue(ids: string[], fetch: (ids: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
     if (!this.pending) {
       let start!: () => void;
@@ -241,11 +262,10 @@ export function grouped<V>(fetch: (ids: string[]) => Promise<V[]>, parentOf: (ro
  */
 export function cachedLoader<V>(options: {
   cache: EntityCache<V>;
-  flight: SingleFlight<V>;
   load: (ids: string[]) => Promise<Map<string, V>>;
   enabled: boolean;
 }): DataLoader<string, V | null> {
-  const { cache, flight, load, enabled } = options;
+  const { cache, load, enabled } = options;
   return new DataLoader<string, V | null>(async (ids) => {
     if (!enabled) {
       const rows = await load([...ids]);
@@ -259,8 +279,9 @@ export function cachedLoader<V>(options: {
       scope.cacheMisses += misses.length;
     }
     if (misses.length > 0) {
-      const loaded = await flight.load(misses, load);
-      await cache.setMany([...loaded]);
+      const started = Date.now();
+      const loaded = await cache.flight.load(misses, load);
+      await cache.setMany([...loaded], started);
       for (const [id, value] of loaded) hits.set(id, value);
     }
     return ids.map((id) => hits.get(id) ?? null);

@@ -136,12 +136,24 @@ export class EventBus {
         const handler = handlers[event.type];
         if (!handler) return ConsumerStatus.ACK;
         return runInScope(childTrace(parseTraceparent(event.traceparent)), async () => {
-          for (let attempt = 1; ; attempt++) {
+          let attempt = 0;
+          let outage = 0;
+          for (;;) {
             try {
               const applied = await applyOnce(db, event, handler);
               metrics?.eventsConsumed.inc({ type: event.type, outcome: applied ? 'applied' : 'duplicate' });
               return ConsumerStatus.ACK;
             } catch (error) {
+              if (isTransient(error)) {
+                // The database is away, not the event at fault: wait it out, however long,
+                // rather than dead-letter good events (the message stays unacked meanwhile).
+                outage += 1;
+                const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(outage, 10));
+                this.logThrottled(`transient:${consumer}`, () => log.warn({ err: error, eventId: event.id, delay }, 'database unavailable; event will be retried'));
+                await sleep(delay);
+                continue;
+              }
+              attempt += 1;
               if (attempt >= maxDeliveryAttempts) {
                 log.error({ err: error, eventId: event.id, type: event.type, attempt }, 'event dead-lettered');
                 metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead-lettered' });
@@ -181,6 +193,18 @@ async function applyOnce<DB>(db: Kysely<DB & EventTables>, event: EventEnvelope,
   });
   await afterCommit?.();
   return applied;
+}
+
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+// Connection exceptions (08…), shutdowns (57P01-03), too many connections, and the
+// serialization/deadlock failures a retry resolves.
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+
+/** An error that says nothing about the event: the database could not be reached or raced. */
+export function isTransient(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
 }
 
 const UUID = /^[0-9a-f-]{36}$/i;

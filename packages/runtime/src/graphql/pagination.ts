@@ -25,7 +25,9 @@ export function decodeCursor(value: string | null | undefined): Cursor | null {
   if (value === null || value === undefined) return null;
   const [iso, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (!id || !isUuid(id) || extra !== undefined || Number.isNaN(createdAt.getTime())) {
+  // Only what encodeCursor writes: an exact ISO instant in a range Postgres can compare.
+  const exact = !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === iso && createdAt.getUTCFullYear() >= 1970 && createdAt.getUTCFullYear() <= 9999;
+  if (!id || !isUuid(id) || extra !== undefined || !exact) {
     throw new BadUserInputError("'after' is not a valid cursor.", 'after');
   }
   return { createdAt, id };

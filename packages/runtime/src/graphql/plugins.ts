@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, visit, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { currentScope } from '../observability/trace';
@@ -76,6 +76,43 @@ export function requestLogPlugin<T extends BaseContext>(log: Logger, metrics: Me
           log.info({ operation, durationMs: Math.round(seconds * 1e4) / 10, traceId, errors }, 'graphql request');
           if (scope) {
             log.debug({ operation, traceId, sqlStatements: scope.sqlStatements, cacheHits: scope.cacheHits, cacheMisses: scope.cacheMisses }, 'request counters');
+          }
+        },
+      };
+    },
+  };
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.values(value).some(containsNul);
+  return false;
+}
+
+function documentContainsNul(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.STRING](node) {
+      if (node.value.includes('\u0000')) found = true;
+    },
+  });
+  return found;
+}
+
+/**
+ * Postgres cannot store a NUL character in text; refuse it in any argument up front, as bad
+ * input, instead of letting it fail in SQL as an internal error.
+ */
+export function rejectNulCharactersPlugin<T extends BaseContext>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          if (containsNul(request.variables) || documentContainsNul(document)) {
+            throw new GraphQLError('Text must not contain NUL characters.', {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 200 } },
+            });
           }
         },
       };

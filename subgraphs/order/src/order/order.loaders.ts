@@ -16,8 +16,6 @@ export class OrderCaches {
   readonly rows: EntityCache<OrderRow>;
   readonly lines: EntityCache<OrderLineRow[]>;
   readonly recent: EntityCache<string[]>;
-  private readonly rowFlight = new SingleFlight<OrderRow>();
-  private readonly lineFlight = new SingleFlight<OrderLineRow[]>();
   private readonly recentFlight = new SingleFlight<OrderRow[]>();
 
   constructor(
@@ -29,17 +27,21 @@ export class OrderCaches {
     this.recent = deps.entityCache<string[]>('recentOrders');
   }
 
+  /** After a new order for this user has committed. */
+  async invalidateRecent(userId: string): Promise<void> {
+    this.recentFlight.forget([userId]);
+    await this.recent.invalidate([userId]);
+  }
+
   loaders() {
     const enabled = this.deps.env.CACHE_ENABLED;
     const orderById = cachedLoader({
       cache: this.rows,
-      flight: this.rowFlight,
       load: byKey((ids) => findOrdersByIds(this.db, ids), (row) => row.id),
       enabled,
     });
     const linesByOrderId = cachedLoader({
       cache: this.lines,
-      flight: this.lineFlight,
       load: grouped((ids) => findLinesByOrderIds(this.db, ids), (line) => line.order_id),
       enabled,
     });
@@ -50,6 +52,7 @@ export class OrderCaches {
       const missing = userIds.filter((id) => !cached.has(id));
       const result = new Map<string, OrderRow[]>();
       if (missing.length > 0) {
+        const started = Date.now();
         const loaded = await this.recentFlight.load(
           missing,
           grouped((ids) => findRecentOrdersByUsers(this.db, ids, RECENT_ORDERS), (row) => row.user_id),
@@ -59,8 +62,8 @@ export class OrderCaches {
           for (const row of rows) orderById.prime(row.id, row);
         }
         if (enabled) {
-          await this.recent.setMany([...loaded].map(([userId, rows]) => [userId, rows.map((r) => r.id)]));
-          await this.rows.setMany([...loaded.values()].flat().map((row) => [row.id, row]));
+          await this.recent.setMany([...loaded].map(([userId, rows]) => [userId, rows.map((r) => r.id)]), started);
+          await this.rows.setMany([...loaded.values()].flat().map((row) => [row.id, row]), started);
         }
       }
       for (const userId of userIds.filter((id) => cached.has(id))) {

@@ -155,7 +155,7 @@ export class OrderService {
       return { row: inserted, placed: true };
     });
     if (placed) {
-      await this.caches.recent.invalidate([caller.userId]);
+      await this.caches.invalidateRecent(caller.userId);
       this.relay.kick();
     }
     return this.map(row);

@@ -11,7 +11,6 @@ import type { ProductDatabase, ProductRow } from './product.table';
 export class ProductCaches {
   readonly rows: EntityCache<ProductRow>;
   readonly skus: EntityCache<string>;
-  private readonly rowFlight = new SingleFlight<ProductRow>();
   private readonly skuFlight = new SingleFlight<ProductRow>();
 
   constructor(
@@ -31,7 +30,6 @@ export class ProductCaches {
     const enabled = this.deps.env.CACHE_ENABLED;
     const byId = cachedLoader({
       cache: this.rows,
-      flight: this.rowFlight,
       load: byKey((ids) => findProductsByIds(this.db, ids), (row) => row.id),
       enabled,
     });
@@ -41,6 +39,7 @@ export class ProductCaches {
       const missing = skus.filter((sku) => !ids.has(sku));
       const found = new Map<string, ProductRow>();
       if (missing.length > 0) {
+        const started = Date.now();
         const rows = await this.skuFlight.load(missing, byKey((s) => findProductsBySkus(this.db, s), (row) => row.sku));
         for (const [sku, row] of rows) {
           found.set(sku, row);
@@ -48,7 +47,7 @@ export class ProductCaches {
         }
         if (enabled) {
           await this.skus.setMany([...rows].map(([sku, row]) => [sku, row.id]));
-          await this.rows.setMany([...rows.values()].map((row) => [row.id, row]));
+          await this.rows.setMany([...rows.values()].map((row) => [row.id, row]), started);
         }
       }
       const known = skus.filter((sku) => ids.has(sku));

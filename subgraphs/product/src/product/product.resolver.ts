@@ -3,6 +3,7 @@ import { parseId, requireAdmin } from '@shop/runtime';
 import type { ProductContext } from '../context';
 import { PublicProductData } from './product.cache';
 import { CreateProductInput, UpdateProductInput } from './product.input';
+import { LIMITS, text } from './product.rules';
 import { Product, ProductConnection } from './product.type';
 
 @Resolver(() => Product)
@@ -16,7 +17,7 @@ export class ProductResolver {
   @Query(() => Product, { nullable: true })
   @UseMiddleware(PublicProductData)
   productBySku(@Arg('sku') sku: string, @Ctx() ctx: ProductContext): Promise<Product | null> {
-    return ctx.loaders.productBySku.load(sku.trim()).then((row) => ctx.products.map(row));
+    return ctx.loaders.productBySku.load(text(sku, 'sku', LIMITS.sku)).then((row) => ctx.products.map(row));
   }
 
   @Query(() => ProductConnection, {

@@ -10,6 +10,7 @@ export const LIMITS = {
   name: 200,
   description: 5_000,
   category: 100,
+  search: 200,
 } as const;
 
 const MAX_STOCK = 2_147_483_647;
@@ -26,6 +27,12 @@ export function text(value: string, field: string, maxLength: number, allowEmpty
   if (!allowEmpty && trimmed.length === 0) throw new BadUserInputError(`'${field}' must not be empty.`, field);
   if (trimmed.length > maxLength) throw new BadUserInputError(`'${field}' must be at most ${maxLength} characters.`, field);
   return trimmed;
+}
+
+/** A filter: blank means none; longer than the bound is BAD_USER_INPUT. */
+export function optionalText(value: string | null | undefined, field: string, maxLength: number): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? text(trimmed, field, maxLength) : null;
 }
 
 export function parseSku(value: string): string {

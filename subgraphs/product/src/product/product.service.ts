@@ -12,7 +12,7 @@ import {
 import type { ProductCaches } from './product.loaders';
 import type { CreateProductInput, UpdateProductInput } from './product.input';
 import * as repository from './product.repository';
-import { validateCreate, validateRestock, validateUpdate } from './product.rules';
+import { LIMITS, optionalText, validateCreate, validateRestock, validateUpdate } from './product.rules';
 import type { ProductDatabase, ProductRow } from './product.table';
 import type { Product, ProductConnection } from './product.type';
 
@@ -63,8 +63,8 @@ export class ProductService {
     const rows = await repository.listProducts(this.db, {
       limit,
       after: decodeCursor(args.after),
-      category: args.category?.trim() || null,
-      search: args.search?.trim() || null,
+      category: optionalText(args.category, 'category', LIMITS.category),
+      search: optionalText(args.search, 'search', LIMITS.search),
     });
     const page = rows.slice(0, limit);
     const edges = page.map((row) => ({ cursor: encodeCursor({ createdAt: row.created_at, id: row.id }), node: this.map(row) }));
