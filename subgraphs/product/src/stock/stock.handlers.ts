@@ -43,8 +43,9 @@ export function stockHandlers(relay: OutboxRelay, onStockChanged: (productIds: s
         return;
       }
       if (reservation.status !== 'held') return;
-      await lockStock(trx, reservation.lines.map((l) => l.productId).sort());
-      await adjustStock(trx, reservation.lines.map((l) => ({ productId: l.productId, delta: l.quantity })));
+      const held = mergeLines(reservation.lines);
+      await lockStock(trx, [...held.keys()].sort());
+      await adjustStock(trx, [...held].map(([productId, quantity]) => ({ productId, delta: quantity })));
       await setReservationStatus(trx, orderId, 'released');
       return afterCommit(reservation.lines.map((l) => l.productId));
     },
@@ -56,8 +57,7 @@ async function tryReserve(trx: Trx, lines: OrderLine[]): Promise<string | null> 
   if (lines.length === 0 || lines.some((l) => !isUuid(l.productId) || !Number.isInteger(l.quantity) || l.quantity < 1)) {
     return 'invalid order lines';
   }
-  const wanted = new Map<string, number>();
-  for (const line of lines) wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+  const wanted = mergeLines(lines);
   const stock = await lockStock(trx, [...wanted.keys()].sort());
   for (const [productId, quantity] of wanted) {
     const available = stock.get(productId);
@@ -66,4 +66,11 @@ async function tryReserve(trx: Trx, lines: OrderLine[]): Promise<string | null> 
   }
   await adjustStock(trx, [...wanted].map(([productId, quantity]) => ({ productId, delta: -quantity })));
   return null;
+}
+
+/** Quantities per product: one UPDATE row per product, however the lines were split. */
+function mergeLines(lines: OrderLine[]): Map<string, number> {
+  const merged = new Map<string, number>();
+  for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
+  return merged;
 }
