@@ -1,0 +1,152 @@
+import autocannon from 'autocannon';
+import { signRequest } from '@shop/runtime';
+import { Samples, summariseLatencies, type LatencySummary } from './stats';
+
+/** How to make the n-th request of a run: a body and its headers (content-type is added). */
+export interface RequestPlan {
+  url: string;
+  request(n: number): { body: string; headers: Record<string, string> };
+}
+
+export function routerPlan(url: string, bodies: readonly string[], tokens: readonly (string | null)[]): RequestPlan {
+  return {
+    url,
+    request(n) {
+      const token = tokens[n % tokens.length];
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      return { body: bodies[n % bodies.length]!, headers };
+    },
+  };
+}
+
+/** Straight to a subgraph (`audience`: its name), signed as the router signs, for an anonymous caller. */
+export function signedPlan(url: string, audience: string, bodies: readonly string[], secret: string): RequestPlan {
+  return {
+    url,
+    request(n) {
+      const body = bodies[n % bodies.length]!;
+      return { body, headers: signRequest(secret, { audience, identity: null, body }) };
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+}
+
+export async function sendOne(plan: RequestPlan, n = 0): Promise<Answer> {
+  const { body, headers } = plan.request(n);
+  const response = await fetch(plan.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, body: JSON.parse(text) };
+  } catch {
+    return { status: response.status, body: text };
+  }
+}
+
+/** Why an answer is not a clean GraphQL success; null when it is. */
+export function answerProblem(answer: Answer): string | null {
+  const errors = answer.body?.errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    const first = errors[0];
+    return `HTTP ${answer.status}, ${errors.length} GraphQL error(s), first: ${first?.extensions?.code ?? 'no code'}: ${first?.message}`;
+  }
+  if (answer.status < 200 || answer.status >= 300) return `HTTP ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`;
+  if (!answer.body || typeof answer.body !== 'object' || !answer.body.data) return `no data in the answer: ${JSON.stringify(answer.body).slice(0, 300)}`;
+  return null;
+}
+
+export interface LoadResult {
+  seconds: number;
+  responses: number;
+  rps: number;
+  latencyMs: LatencySummary;
+  non2xx: number;
+  /** 2xx answers whose body has an `errors` member. */
+  graphqlErrors: number;
+  /** Connection errors and timeouts. */
+  socketErrors: number;
+  statusCodes: Record<string, number>;
+  firstError?: string;
+}
+
+export const loadErrors = (result: LoadResult) => result.non2xx + result.graphqlErrors + result.socketErrors;
+
+/**
+ * Loads the URL for `seconds` with `connections` keep-alive connections, each request made
+ * by the plan. Every answer is checked for GraphQL errors; latencies are kept whole, so the
+ * percentiles are exact.
+ */
+export function runLoad(plan: RequestPlan, options: { connections: number; seconds: number }, crashed: Promise<never>): Promise<LoadResult> {
+  let next = 0;
+  let non2xx = 0;
+  let graphqlErrors = 0;
+  let firstError: string | undefined;
+  const latencies = new Samples();
+  const statusCodes: Record<string, number> = {};
+  let instance: autocannon.Instance | undefined;
+  const finished = new Promise<LoadResult>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: plan.url,
+        method: 'POST',
+        connections: options.connections,
+        duration: options.seconds,
+        timeout: 30,
+        headers: { 'content-type': 'application/json' },
+        requests: [
+          {
+            setupRequest: (request) => {
+              const { body, headers } = plan.request(next++);
+              return { ...request, body, headers: { ...request.headers, ...headers } };
+            },
+            onResponse: (status, body) => {
+              if (status < 200 || status >= 300) firstError ??= `HTTP ${status}: ${body.slice(0, 500)}`;
+              else if (body.includes('"errors"')) {
+                graphqlErrors += 1;
+                firstError ??= body.slice(0, 500);
+              }
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const responses = latencies.length;
+        resolve({
+          seconds: result.duration,
+          responses,
+          rps: result.duration > 0 ? responses / result.duration : 0,
+          latencyMs: summariseLatencies(latencies.values()),
+          non2xx,
+          graphqlErrors,
+          socketErrors: result.errors,
+          statusCodes,
+          firstError,
+        });
+      },
+    );
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      latencies.push(responseTime);
+      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+      if (statusCode < 200 || statusCode >= 300) non2xx += 1;
+    });
+    instance.on('reqError', (error: Error) => {
+      firstError ??= `request error: ${error.message}`;
+    });
+  });
+  return Promise.race([
+    finished,
+    crashed.catch((error) => {
+      instance?.stop();
+      throw error;
+    }),
+  ]);
+}

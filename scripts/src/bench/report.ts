@@ -1,0 +1,178 @@
+import { SUBGRAPH_NAMES } from '../subgraphs';
+import { loadErrors } from './load';
+import { totalOf, type Snapshot } from './metrics';
+import { OPERATION_IDS } from './operations';
+import { cacheHitRatio, cpuMsPerRequest, findRun, sqlPerRequest, type BenchReport, type RunResult } from './results';
+
+const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const rps = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const percent = (ratio: number | null) => (ratio === null ? '–' : `${(ratio * 100).toFixed(1)}%`);
+const cacheLabel = (on: boolean) => (on ? 'on' : 'off');
+
+function table(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Runs in a stable order: operation, then router before subgraph, cache on before off. */
+export function orderedRuns(runs: readonly RunResult[]): RunResult[] {
+  const rank = (run: RunResult) => OPERATION_IDS.indexOf(run.operation) * 4 + (run.via === 'router' ? 0 : 2) + (run.cache ? 0 : 1);
+  return [...runs].sort((a, b) => rank(a) - rank(b));
+}
+
+const SERVICES = ['router', ...SUBGRAPH_NAMES] as const;
+
+/** CPU milliseconds one request costs the services, Postgres and Redis together (not the load generator). */
+export function totalCpuMs(run: RunResult): number | null {
+  const cpu = cpuMsPerRequest(run);
+  if (!cpu) return null;
+  return SERVICES.reduce((sum, name) => sum + (cpu[name] ?? 0), 0) + (cpu.postgres ?? 0) + (cpu.redis ?? 0);
+}
+
+function throughputRow(run: RunResult): string[] {
+  const head = [run.title, run.via, cacheLabel(run.cache)];
+  if (!run.load) return [...head, 'not run', '', '', '', run.error ? `answer: ${run.error.replace(/\|/g, '/')}` : '', '', ''];
+  const load = run.load;
+  const sql = sqlPerRequest(run);
+  const errors = loadErrors(load);
+  return [
+    ...head,
+    rps(load.rps),
+    ms(load.latencyMs.p50),
+    ms(load.latencyMs.p95),
+    ms(load.latencyMs.p99),
+    errors === 0 ? '0' : `**${errors}** (${load.non2xx} non-2xx, ${load.graphqlErrors} GraphQL, ${load.socketErrors} socket)`,
+    sql === null ? '–' : sql.toFixed(2),
+    percent(cacheHitRatio(run)),
+  ];
+}
+
+function statementCell(snapshot: Snapshot | undefined, name: string): string {
+  const counters = snapshot?.[name];
+  if (!counters) return '–';
+  if (counters.requests === 0 && counters.sqlStatements === 0) return '·';
+  const hits = counters.cacheHits + counters.cacheMisses > 0 ? `, ${counters.cacheHits}/${counters.cacheHits + counters.cacheMisses} hit` : '';
+  const calls = counters.requests > 1 ? ` in ${counters.requests} calls` : '';
+  return `${counters.sqlStatements}${calls}${hits}`;
+}
+
+function statementRows(run: RunResult): string[][] {
+  const rows: Array<[string, Snapshot | undefined]> = run.cache
+    ? [
+        ['cold (cache just emptied)', run.cold],
+        ['warm (same request again)', run.warm],
+      ]
+    : [['cache off', run.cold]];
+  return rows
+    .filter(([, snapshot]) => snapshot !== undefined)
+    .map(([label, snapshot]) => [run.title, run.via, label, ...SUBGRAPH_NAMES.map((name) => statementCell(snapshot, name)), String(totalOf(snapshot!).sqlStatements)]);
+}
+
+export function formatMarkdown(report: BenchReport): string {
+  const runs = orderedRuns(report.runs);
+  const d = report.dataset;
+  const lines: string[] = [];
+  lines.push(`# Benchmark ${report.startedAt}`);
+  lines.push('');
+  lines.push(
+    `${d.products} products, ${d.users} users (carts of ${d.cartLines} lines; bench-user-1's: ${d.bigCartLines}), ${d.orders} orders of ${d.orderLines} lines` +
+      ` (${d.seeded ? `seeded in ${d.seedSeconds.toFixed(1)} s, its product events applied by the running stack in ${d.eventDrainSeconds.toFixed(0)} s` : 'reused'}). ` +
+      `${report.options.duration} s per run after ${report.options.warmup} s warm-up, ${report.options.connections} connections; ` +
+      `tokens of ${report.rotation.users} users and ${report.rotation.skus} skus rotated per request. ` +
+      `Node ${report.machine.node}, ${report.machine.cpus} CPUs, ${report.machine.platform}` +
+      `${report.commit ? `, commit ${report.commit.slice(0, 10)}` : ''}; the load generator runs on the same machine ` +
+      `(1-minute load average ${report.machine.loadAverage.atStart.toFixed(1)} at the start, ${report.machine.loadAverage.atEnd.toFixed(1)} at the end). ` +
+      `Whole run ${(report.totalSeconds / 60).toFixed(1)} min.`,
+  );
+  lines.push('');
+  lines.push('## Throughput and latency');
+  lines.push('');
+  lines.push(
+    table(
+      ['operation', 'via', 'cache', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'SQL/request', 'cache hits'],
+      ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      runs.map(throughputRow),
+    ),
+  );
+  lines.push('');
+  lines.push('## CPU per request');
+  lines.push('');
+  lines.push(
+    'Milliseconds of CPU per request during the load: each service from its `process_cpu_seconds_total` (idle work such as ' +
+      'polling is in it too: the small numbers of services an operation does not call); Postgres and Redis from /proc ' +
+      '(everything they did meanwhile, for anyone); the load generator is the bench process itself. On a busy machine CPU ' +
+      'time per request grows too, but less than throughput falls.',
+  );
+  lines.push('');
+  const cpuRows = runs.flatMap((run) => {
+    const cpu = cpuMsPerRequest(run);
+    if (!cpu) return [];
+    const cell = (value: number | undefined) => (value ?? 0).toFixed(2);
+    return [[run.title, run.via, cacheLabel(run.cache), ...SERVICES.map((name) => cell(cpu[name])), cell(cpu.postgres), cell(cpu.redis), cell(totalCpuMs(run)!), cell(cpu.loadGenerator)]];
+  });
+  lines.push(
+    table(
+      ['operation', 'via', 'cache', ...SERVICES, 'postgres', 'redis', 'total', 'load generator'],
+      ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      cpuRows,
+    ),
+  );
+  lines.push('');
+  lines.push('## Router overhead');
+  lines.push('');
+  lines.push(
+    'The last column compares CPU per request instead (services, Postgres and Redis, from the table above): ' +
+      'what the two paths would reach on a machine with nothing else running.',
+  );
+  lines.push('');
+  const overhead: string[][] = [];
+  for (const run of runs.filter((r) => r.via === 'product subgraph' && r.load)) {
+    const router = findRun(runs, run.operation, 'router', run.cache);
+    if (!router?.load) continue;
+    const direct = totalCpuMs(run);
+    const routed = totalCpuMs(router);
+    const byCpu = direct !== null && routed ? `${((direct / routed) * 100).toFixed(0)}%` : '–';
+    overhead.push([run.title, cacheLabel(run.cache), rps(router.load.rps), rps(run.load!.rps), `${((router.load.rps / run.load!.rps) * 100).toFixed(0)}%`, byCpu]);
+  }
+  lines.push(
+    table(['operation', 'cache', 'router req/s', 'product subgraph req/s', 'router / subgraph', 'by CPU per request'], ['l', 'l', 'r', 'r', 'r', 'r'], overhead),
+  );
+  lines.push('');
+  lines.push('## SQL statements of one request, per subgraph');
+  lines.push('');
+  lines.push('Statements (and subgraph calls when more than one, and cache hits/lookups) from the `/metrics` deltas around a single request.');
+  lines.push('');
+  lines.push(
+    table(
+      ['operation', 'via', 'request', ...SUBGRAPH_NAMES, 'total'],
+      ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
+      runs.flatMap(statementRows),
+    ),
+  );
+  lines.push('');
+  lines.push('## Targets');
+  lines.push('');
+  lines.push(
+    table(
+      ['', 'target', 'result', 'measured'],
+      ['l', 'l', 'l', 'l'],
+      report.targets.map((t) => [`(${t.id})`, t.name, t.status === 'pass' ? 'PASS' : t.status === 'fail' ? '**FAIL**' : 'not run', t.detail]),
+    ),
+  );
+  const failed = runs.filter((run) => run.error || (run.load && loadErrors(run.load) > 0));
+  if (failed.length) {
+    lines.push('');
+    lines.push('## Errors');
+    lines.push('');
+    for (const run of failed) lines.push(`- ${run.title} via ${run.via}, cache ${cacheLabel(run.cache)}: ${run.error ?? run.load?.firstError ?? 'errors during load'}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Whether the bench passed: every run answered cleanly and every target that ran passed. */
+export function benchPassed(report: BenchReport): boolean {
+  return report.runs.every((run) => !run.error && (!run.load || loadErrors(run.load) === 0)) && report.targets.every((t) => t.status !== 'fail');
+}

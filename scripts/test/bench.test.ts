@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../src/cli';
+import { parseBenchArgs, type BenchOptions } from '../src/bench/args';
+import { countDifferences, expectedCounts } from '../src/bench/dataset';
+import type { LoadResult } from '../src/bench/load';
+import { answerProblem, routerPlan, signedPlan } from '../src/bench/load';
+import { verifyRequest } from '@shop/runtime';
+import { countersOf, diffSnapshots, hitRatio, parsePrometheus, type Counters, type Snapshot } from '../src/bench/metrics';
+import { OPERATIONS } from '../src/bench/operations';
+import { benchPassed, formatMarkdown } from '../src/bench/report';
+import type { BenchReport, RunResult } from '../src/bench/results';
+import { percentile, summariseLatencies } from '../src/bench/stats';
+import { evaluateTargets } from '../src/bench/targets';
+import { parseProcStat } from '../src/bench/host-cpu';
+
+const options = (argv: string[]) => parseBenchArgs(argv) as BenchOptions;
+
+describe('bench flags', () => {
+  it('defaults to 10,000 products and 1,000 users with 20 orders each, 10 s and 10 connections', () => {
+    const parsed = options([]);
+    expect(parsed.dataset).toEqual({ products: 10_000, users: 1_000, orders: 20_000, cartLines: 3, linesPerOrder: 3, demoAccounts: false });
+    expect(parsed).toMatchObject({ duration: 10, warmup: 2, connections: 10, fresh: false, basePort: undefined, prefix: 'bench', only: [], outDir: 'bench-results' });
+  });
+
+  it('reads every flag, in both forms', () => {
+    const parsed = options([
+      '--products', '500', '--users=20', '--orders', '100', '--cart-lines', '4', '--order-lines=2',
+      '--duration', '3', '--warmup', '0', '--connections', '4', '--fresh', '--port', '6000', '--prefix', 'bench_b',
+      '--only', 'my-cart-50,product-by-sku', '--out', '/tmp/out',
+    ]);
+    expect(parsed.dataset).toMatchObject({ products: 500, users: 20, orders: 100, cartLines: 4, linesPerOrder: 2 });
+    expect(parsed).toMatchObject({ duration: 3, warmup: 0, connections: 4, fresh: true, basePort: 6000, prefix: 'bench_b', only: ['my-cart-50', 'product-by-sku'], outDir: '/tmp/out' });
+  });
+
+  it('orders default to 20 per user', () => {
+    expect(options(['--users', '7']).dataset.orders).toBe(140);
+  });
+
+  it.each([
+    [['--products', '0'], /--products must be a positive integer/],
+    [['--users', 'many'], /--users must be a positive integer/],
+    [['--duration', '0'], /--duration must be a whole number of seconds/],
+    [['--connections'], /--connections needs a value/],
+    [['--cart-lines', '101'], /at most 100/],
+    [['--products', '20'], /at least 50/],
+    [['--only', 'checkout'], /unknown operation 'checkout'/],
+    [['--prefix', 'Bench-1'], /--prefix must be lowercase/],
+    [['--fresh=yes'], /takes no value/],
+    [['--duration', '5', '--duration', '6'], /given twice/],
+    [['--colour'], /unknown argument '--colour'/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
+  it('--help asks for the usage', () => {
+    expect(parseBenchArgs(['--duration', '5', '--help'])).toBe('help');
+  });
+});
+
+describe('bench dataset sizes', () => {
+  it('expects bench-user-1 topped up to a 50-line cart beside everyone else\'s', () => {
+    const want = expectedCounts(options([]).dataset);
+    expect(want).toEqual({ products: 10_000, users: 1_000, orders: 20_000, orderLines: 60_000, cartLines: 999 * 3 + 50, bigCartLines: 50 });
+    expect(countDifferences(want, want)).toEqual([]);
+    expect(countDifferences({ ...want, products: 200 }, want)).toEqual(['products 200 (want 10000)']);
+  });
+});
+
+describe('latency percentiles', () => {
+  it('are nearest-rank over every sample', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(summariseLatencies(samples)).toEqual({ p50: 50, p95: 95, p99: 99, max: 100, mean: 50.5 });
+    expect(percentile([], 50)).toBe(0);
+    expect(percentile(Float64Array.from([7]), 99)).toBe(7);
+  });
+});
+
+const EXPOSITION = `# HELP sql_statements_total SQL statements executed, by GraphQL operation
+# TYPE sql_statements_total counter
+sql_statements_total{operation="BenchMyCart__cart__1",service="cart"} 12
+sql_statements_total{operation="anonymous",service="cart"} 3
+# TYPE cache_lookups_total counter
+cache_lookups_total{operation="BenchMyCart__cart__1",result="hit",service="cart"} 40
+cache_lookups_total{operation="BenchMyCart__cart__1",result="miss",service="cart"} 10
+graphql_request_duration_seconds_bucket{le="0.005",operation="x",outcome="ok",service="cart"} 4
+graphql_request_duration_seconds_count{operation="x",outcome="ok",service="cart"} 5
+graphql_request_duration_seconds_count{operation="x",outcome="error",service="cart"} 1
+process_cpu_seconds_total{service="cart"} 1.5e+1
+`;
+
+describe('metrics', () => {
+  it('sums the counters of a Prometheus exposition over every operation', () => {
+    const samples = parsePrometheus(EXPOSITION);
+    expect(samples.find((s) => s.name === 'process_cpu_seconds_total')?.value).toBe(15);
+    expect(countersOf(samples)).toEqual({ sqlStatements: 15, cacheHits: 40, cacheMisses: 10, requests: 6, cpuSeconds: 15 });
+  });
+
+  it('diffs snapshots and computes a hit ratio, none without lookups', () => {
+    const before: Snapshot = { cart: { sqlStatements: 10, cacheHits: 5, cacheMisses: 5, requests: 2, cpuSeconds: 1 } };
+    const after: Snapshot = { cart: { sqlStatements: 12, cacheHits: 35, cacheMisses: 15, requests: 4, cpuSeconds: 1.5 } };
+    const delta = diffSnapshots(before, after);
+    expect(delta.cart).toEqual({ sqlStatements: 2, cacheHits: 30, cacheMisses: 10, requests: 2, cpuSeconds: 0.5 });
+    expect(hitRatio(delta.cart!)).toBe(0.75);
+    expect(hitRatio({ sqlStatements: 3, cacheHits: 0, cacheMisses: 0, requests: 1, cpuSeconds: 0 })).toBeNull();
+  });
+});
+
+describe('host CPU', () => {
+  it('reads a process\'s own and its reaped children\'s CPU ticks from /proc/<pid>/stat, whatever its name holds', () => {
+    const line = '4242 (postgres: x (y)) S 1 4242 4242 0 -1 4194560 500 0 0 0 120 30 7 3 20 0 1 0 100 200000000 3000 18446744073709551615';
+    expect(parseProcStat(line)).toEqual({ comm: 'postgres: x (y)', ticks: 160 });
+    expect(parseProcStat('garbage')).toBeNull();
+  });
+});
+
+describe('request plans', () => {
+  it('sign direct requests so that the product subgraph, and only it, accepts them', () => {
+    const secret = 'bench-secret-0123456789abcdef-0123456789';
+    const plan = signedPlan('http://127.0.0.1:1/graphql', 'product', ['{"query":"{ a }"}', '{"query":"{ b }"}'], secret);
+    const { body, headers } = plan.request(1);
+    expect(body).toBe('{"query":"{ b }"}');
+    const verify = (audience: string) => verifyRequest([secret], { audience, method: 'POST', headers, body: Buffer.from(body), maxSkewSeconds: 60 });
+    expect(verify('product')).toEqual({ ok: true, identity: null });
+    expect(verify('cart')).toMatchObject({ ok: false });
+  });
+
+  it('rotate bodies and tokens per request through the router', () => {
+    const plan = routerPlan('http://127.0.0.1:1/graphql', ['b0', 'b1', 'b2'], ['t0', 't1']);
+    expect([0, 1, 2, 3].map((n) => [plan.request(n).body, plan.request(n).headers.authorization])).toEqual([
+      ['b0', 'Bearer t0'],
+      ['b1', 'Bearer t1'],
+      ['b2', 'Bearer t0'],
+      ['b0', 'Bearer t1'],
+    ]);
+    expect(routerPlan('http://127.0.0.1:1/graphql', ['b'], [null]).request(0).headers).toEqual({});
+  });
+});
+
+describe('answers', () => {
+  it('a GraphQL error, an HTTP error or missing data is a problem', () => {
+    expect(answerProblem({ status: 200, body: { data: { me: null } } })).toBeNull();
+    expect(answerProblem({ status: 200, body: { data: null, errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] } })).toMatch(/UNAUTHENTICATED: no/);
+    expect(answerProblem({ status: 502, body: 'Bad gateway' })).toMatch(/HTTP 502/);
+  });
+
+  it('the cart check wants every line of the 50-line cart with its product', () => {
+    const cart = OPERATIONS.find((op) => op.id === 'my-cart-50')!;
+    const dataset = options([]).dataset;
+    const items = Array.from({ length: 50 }, () => ({ quantity: 1, product: { id: 'p' } }));
+    expect(cart.check({ myCart: { items } }, dataset, 50)).toBeNull();
+    expect(cart.check({ myCart: { items: items.slice(1) } }, dataset, 50)).toMatch(/expected 50 cart lines, got 49/);
+    expect(cart.check({ myCart: { items: [...items.slice(1), { quantity: 1, product: null }] } }, dataset, 50)).toMatch(/no product/);
+  });
+});
+
+const counters = (sqlStatements: number, requests = 1, cacheHits = 0, cacheMisses = 0): Counters => ({ sqlStatements, cacheHits, cacheMisses, requests, cpuSeconds: 0 });
+const idle = counters(0, 0);
+
+function load(rps: number, extra: Partial<LoadResult> = {}): LoadResult {
+  return {
+    seconds: 10,
+    responses: rps * 10,
+    rps,
+    latencyMs: { p50: 4, p95: 9.25, p99: 120.4, max: 200, mean: 5 },
+    non2xx: 0,
+    graphqlErrors: 0,
+    socketErrors: 0,
+    statusCodes: { 200: rps * 10 },
+    ...extra,
+  };
+}
+
+function goodRuns(): RunResult[] {
+  const cold = { product: counters(1, 2), user: counters(1), cart: counters(2), order: counters(2) };
+  const warm = { product: counters(0, 2, 63), user: counters(0, 1, 1), cart: counters(0, 1, 4), order: counters(0, 1, 40) };
+  const four = { operation: 'four-subgraphs', title: 'me + cart + orders (four subgraphs)', via: 'router' } as const;
+  const cart = { operation: 'my-cart-50', title: 'my cart with 50 products', via: 'router' } as const;
+  const sku = { operation: 'product-by-sku', title: 'product by sku' } as const;
+  return [
+    {
+      ...four,
+      cache: true,
+      cold,
+      warm,
+      load: load(300),
+      counters: { router: { ...counters(0, 3000), cpuSeconds: 6 }, product: counters(0, 6000, 9000, 0), user: idle, cart: idle, order: idle },
+      hostCpu: { postgres: 0.3, redis: 0.6, loadGenerator: 1.5 },
+    },
+    { ...four, cache: false, cold, load: load(150), counters: { product: counters(3000, 3000), user: idle, cart: idle, order: idle } },
+    { ...cart, cache: true, load: load(900) },
+    { ...cart, cache: false, load: load(400) },
+    { ...sku, via: 'router', cache: true, load: load(1200), counters: { router: { ...counters(0, 12_000), cpuSeconds: 12 }, product: { ...counters(0, 12_000), cpuSeconds: 6 } } },
+    { ...sku, via: 'product subgraph', cache: true, load: load(2000), counters: { product: { ...counters(0, 20_000), cpuSeconds: 10 } } },
+  ];
+}
+
+describe('targets', () => {
+  it('pass when cold stays within one statement per entity type and call, warm is twice as fast and the router keeps half the throughput', () => {
+    const targets = evaluateTargets(goodRuns());
+    expect(targets[0]!.detail).toContain('cold (cache just emptied): product 1/2 (2 calls), user 1/1, cart 2/2, order 2/2');
+    expect(targets.map((t) => [t.id, t.status])).toEqual([
+      ['a', 'pass'],
+      ['b', 'pass'],
+      ['c', 'pass'],
+    ]);
+    expect(targets[1]!.detail).toContain('2.25×');
+    expect(targets[2]!.detail).toContain('60%');
+  });
+
+  it('fail with the measured numbers when they are missed', () => {
+    const runs = goodRuns();
+    runs[1] = { ...runs[1]!, cold: { ...runs[1]!.cold!, product: counters(3, 2), cart: counters(3) } };
+    runs[0] = { ...runs[0]!, warm: { ...runs[0]!.warm!, user: counters(1) } };
+    runs[2] = { ...runs[2]!, load: load(700) };
+    runs[4] = { ...runs[4]!, load: load(900) };
+    const [a, b, c] = evaluateTargets(runs);
+    expect(a).toMatchObject({ status: 'fail' });
+    expect(a!.detail).toContain('cache off: product 3/2 (2 calls), user 1/1, cart 3/2, order 2/2');
+    expect(a!.detail).toContain('Failed: cache off: product, cart over budget');
+    expect(a!.detail).toContain('warm: product 0, user 1');
+    expect(b).toMatchObject({ status: 'fail' });
+    expect(b!.detail).toContain('1.75×');
+    expect(c).toMatchObject({ status: 'fail' });
+    expect(c!.detail).toContain('45%');
+  });
+
+  it('are "not run" when the operations they need were left out', () => {
+    expect(evaluateTargets([]).map((t) => t.status)).toEqual(['not run', 'not run', 'not run']);
+  });
+});
+
+function report(runs: RunResult[]): BenchReport {
+  return {
+    startedAt: '2026-11-28T12:00:00.000Z',
+    finishedAt: '2026-11-28T12:04:00.000Z',
+    commit: '0123456789abcdef',
+    machine: { node: 'v20.19.0', cpus: 2, platform: 'linux x64', loadAverage: { atStart: 0.5, atEnd: 1.5 } },
+    options: { duration: 10, warmup: 2, connections: 10, prefix: 'bench' },
+    dataset: { products: 10_000, users: 1_000, orders: 20_000, cartLines: 3, orderLines: 3, bigCartLines: 50, seeded: true, seedSeconds: 42.5, eventDrainSeconds: 30 },
+    rotation: { users: 50, skus: 200 },
+    totalSeconds: 240,
+    runs,
+    targets: evaluateTargets(runs),
+  };
+}
+
+describe('markdown report', () => {
+  it('has a row per run with throughput, latency percentiles, errors, SQL per request and cache hits', () => {
+    const markdown = formatMarkdown(report(goodRuns()));
+    expect(markdown).toContain('10000 products, 1000 users');
+    expect(markdown).toContain('seeded in 42.5 s, its product events applied by the running stack in 30 s');
+    expect(markdown).toContain('| operation | via | cache | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/request | cache hits |');
+    expect(markdown).toContain('| me + cart + orders (four subgraphs) | router | on | 300 | 4.0 | 9.3 | 120 | 0 | 0.00 | 100.0% |');
+    expect(markdown).toContain('| me + cart + orders (four subgraphs) | router | off | 150 | 4.0 | 9.3 | 120 | 0 | 2.00 | – |');
+    expect(markdown).toContain('| product by sku | on | 1200 | 2000 | 60% | 33% |');
+    expect(markdown).toContain('| me + cart + orders (four subgraphs) | router | on | 2.00 | 0.00 | 0.00 | 0.00 | 0.00 | 0.10 | 0.20 | 2.30 | 0.50 |');
+    expect(markdown).toContain('| me + cart + orders (four subgraphs) | router | cold (cache just emptied) | 1 in 2 calls | 1 | 2 | 2 | 6 |');
+    expect(markdown).toMatch(/\| \(b\) \| warm vs cold: .* \| PASS \|/);
+    expect(benchPassed(report(goodRuns()))).toBe(true);
+  });
+
+  it('shows errors in bold with their kinds, lists the skipped runs and does not pass', () => {
+    const runs = goodRuns();
+    runs[2] = { ...runs[2]!, load: load(900, { non2xx: 2, graphqlErrors: 3, firstError: '{"errors":[{"message":"boom"}]}' }) };
+    runs.push({ operation: 'my-orders-20', title: 'my orders (last 20) with lines and products', via: 'router', cache: true, error: 'HTTP 400, 1 GraphQL error(s)' });
+    const text = formatMarkdown(report(runs));
+    expect(text).toContain('**5** (2 non-2xx, 3 GraphQL, 0 socket)');
+    expect(text).toContain('| my orders (last 20) with lines and products | router | on | not run |');
+    expect(text).toContain('## Errors');
+    expect(text).toContain('boom');
+    expect(benchPassed(report(runs))).toBe(false);
+  });
+});
