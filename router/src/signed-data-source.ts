@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import type { Admission } from './front-door';
+import { keepAliveFetcher } from './http-fetcher';
 import {
   currentTraceparent,
   isIdentityHeader,
@@ -26,7 +27,7 @@ export interface RouterContext {
  * travels from willSendRequest in the x-shop-user-* headers; the fetcher reads it back so
  * the signature covers the very bytes and identity on the wire.
  */
-export function signingFetcher(secret: string, audience: string): Fetcher {
+export function signingFetcher(secret: string, audience: string, send: Fetcher = keepAliveFetcher()): Fetcher {
   return async (url, init = {}) => {
     const given = init.headers ?? {};
     const headers: Record<string, string> = {};
@@ -37,7 +38,7 @@ export function signingFetcher(secret: string, audience: string): Fetcher {
     const role = given[SIGNATURE_HEADERS.role];
     const identity: Identity | null = userId && (role === 'CUSTOMER' || role === 'ADMIN') ? { userId, role } : null;
     Object.assign(headers, signRequest(secret, { audience, identity, body: init.body ?? '' }));
-    return (await fetch(url, { method: init.method, headers, body: init.body, signal: init.signal })) as FetcherResponse;
+    return send(url, { method: init.method, headers, body: init.body, signal: init.signal });
   };
 }
 
