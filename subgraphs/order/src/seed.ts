@@ -53,7 +53,9 @@ export async function seedOrders(db: Kysely<OrderDatabase>, options: SeedOrdersO
       const age = Math.floor(n / options.userIds.length) + 1;
       const id = randomUUID();
       const picked = Array.from({ length: linesPerOrder }, (_, k) => {
-        const product = options.products[(n * linesPerOrder + k) % options.products.length]!;
+        // The age term varies a user's orders: with as many users as products, n alone would
+        // give every order of a user the same lines.
+        const product = options.products[(n * linesPerOrder + k + age * 7) % options.products.length]!;
         return { product, quantity: 1 + ((n + k) % 3) };
       });
       orders.push({
