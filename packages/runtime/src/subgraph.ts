@@ -1,5 +1,5 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Kysely, Migration } from 'kysely';
 import type { GraphQLSchema } from 'graphql';
 import { verifyRequest } from './auth/request-signature';
@@ -89,6 +89,11 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
   schema: GraphQLSchema;
   context: (identity: Identity | null) => TContext;
   routes?: Record<string, Route>;
+  /**
+   * Whether resolvers give cache hints (public product data). Without, Apollo's per-field
+   * cache-control hook is off, and the router reads the missing header as "no-store".
+   */
+  cacheHints?: boolean;
 }): Promise<ServedSubgraph> {
   const { deps } = options;
   const production = deps.env.NODE_ENV === 'production';
@@ -96,7 +101,12 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
     schema: options.schema,
     formatError: formatErrorFor(deps.log, production),
     includeStacktraceInErrorResponses: !production,
-    plugins: [requestLogPlugin(deps.log, deps.metrics), rejectNulCharactersPlugin(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      requestLogPlugin(deps.log, deps.metrics),
+      rejectNulCharactersPlugin(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(options.cacheHints ? [] : [ApolloServerPluginCacheControlDisabled()]),
+    ],
   });
   await apollo.start();
   const ready = async () => {

@@ -23,7 +23,7 @@ export async function createProductApp(config: ProductConfig): Promise<ProductAp
   const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('product', deps.db, stockHandlers(deps.relay, (ids) => caches.invalidate(ids)));
     deps.relay.start();
-    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(products, caches) });
+    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(products, caches), cacheHints: true });
   });
   return {
     ...served,
