@@ -3,7 +3,7 @@ import { Connection } from 'rabbitmq-client';
 import type { EventEnvelope, EventPayloads, EventType } from '@shop/contracts';
 import { deadLetterQueueName, type TopologyNames } from '@shop/runtime';
 import type { ConsumerName } from '@shop/contracts';
-import { RABBITMQ_URL } from './index';
+import { RABBITMQ_URL } from './services';
 
 export function envelope<T extends EventType>(type: T, aggregateId: string, payload: EventPayloads[T], version = 1): EventEnvelope<T> {
   return { id: randomUUID(), type, occurredAt: new Date().toISOString(), aggregateId, version, traceparent: null, payload };
