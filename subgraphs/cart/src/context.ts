@@ -1,16 +1,14 @@
 import type DataLoader from 'dataloader';
-import { byKey, cachedLoader, type EntityCache, type Identity, type SubgraphDeps } from '@shop/runtime';
+import { byKey, cachedLoader, findProductPrices, type EntityCache, type Identity, type ProductPriceRow, type SubgraphDeps } from '@shop/runtime';
 import type { Kysely } from 'kysely';
 import { findCartsByUserIds } from './cart/cart.repository';
 import type { CartService } from './cart/cart.service';
 import type { CartDatabase, StoredCart } from './cart/cart.table';
-import { findPricesByIds } from './prices/price.repository';
-import type { PriceRow } from './prices/price.table';
 
 export interface CartLoaders {
   /** The cart row with all its lines, many users in one statement. */
   cartByUserId: DataLoader<string, StoredCart | null>;
-  priceByProductId: DataLoader<string, PriceRow | null>;
+  priceByProductId: DataLoader<string, ProductPriceRow | null>;
 }
 
 export interface CartContext {
@@ -25,14 +23,14 @@ export interface CartContext {
  */
 export class CartCaches {
   readonly carts: EntityCache<StoredCart>;
-  readonly prices: EntityCache<PriceRow>;
+  readonly prices: EntityCache<ProductPriceRow>;
 
   constructor(
     private readonly deps: Pick<SubgraphDeps<CartDatabase>, 'entityCache' | 'env'>,
     private readonly db: Kysely<CartDatabase>,
   ) {
     this.carts = deps.entityCache<StoredCart>('cart');
-    this.prices = deps.entityCache<PriceRow>('productPrice');
+    this.prices = deps.entityCache<ProductPriceRow>('productPrice');
   }
 
   loaders(): CartLoaders {
@@ -45,7 +43,7 @@ export class CartCaches {
       }),
       priceByProductId: cachedLoader({
         cache: this.prices,
-        load: byKey((productIds) => findPricesByIds(this.db, productIds), (price) => price.product_id),
+        load: byKey((productIds) => findProductPrices(this.db, productIds), (price) => price.product_id),
         enabled,
       }),
     };

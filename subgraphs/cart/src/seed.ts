@@ -3,9 +3,9 @@ import type { ProductPriced } from '@shop/contracts';
 import { isUuid } from '@shop/runtime';
 import { LIMITS } from './cart/cart.rules';
 import type { CartDatabase } from './cart/cart.table';
-import { upsertProjection } from './prices/price.repository';
+import { upsertProductPrices } from '@shop/runtime';
 
-export { upsertProjection };
+export { upsertProductPrices };
 
 // 3 parameters a line row; stays below Postgres' 65535 bind parameters per statement.
 const LINE_BATCH = 10_000;
@@ -34,7 +34,7 @@ export async function seedCarts(
   const badUser = userIds.find((id) => !isUuid(id));
   if (badUser) throw new Error(`not a user id: ${badUser}`);
 
-  await upsertProjection(db, products);
+  await upsertProductPrices(db, products);
   let lines = 0;
   for (let offset = 0; offset < userIds.length; offset += usersPerBatch) {
     const batch = userIds.slice(offset, offset + usersPerBatch).map((id) => id.toLowerCase());

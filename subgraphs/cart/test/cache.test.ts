@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRun, deleteRedisKeys, envelope, eventually, subgraphRequest, TestPublisher } from '@shop/testing';
 import { createCartApp, type CartApp } from '../src/app';
 import { parseConfig } from '../src/config';
-import { seedCarts, upsertProjection } from '../src/seed';
+import { seedCarts, upsertProductPrices } from '../src/seed';
 import { CART, addToCart, codeOf, customer, myCart, pricedProduct } from './helpers';
 
 /** The cart's Redis cache: statement counts cold and warm, invalidation, and per-user keys. */
@@ -29,7 +29,7 @@ async function read(caller: ReturnType<typeof customer>) {
 describe('cart cache', () => {
   it('reads a 50-line cart with two statements cold and none warm', async () => {
     const products = Array.from({ length: 50 }, (_, i) => pricedProduct(200 + i));
-    await upsertProjection(app.deps.db, products);
+    await upsertProductPrices(app.deps.db, products);
     const shopper = customer();
     await seedCarts(app.deps.db, { userIds: [shopper.userId], products, linesPerCart: 50 });
     await deleteRedisKeys(`${run.redisPrefix}cart:`);
@@ -43,7 +43,7 @@ describe('cart cache', () => {
 
   it('shows an added line at once, and a price change once its event is handled', async () => {
     const [p] = [pricedProduct(1000)];
-    await upsertProjection(app.deps.db, [p!]);
+    await upsertProductPrices(app.deps.db, [p!]);
     const shopper = customer();
     await read(shopper); // warm (empty)
     await addToCart(app, shopper, p!.productId, 2);
@@ -56,7 +56,7 @@ describe('cart cache', () => {
 
   it('takes ordered lines out of a warm cart when stock is reserved', async () => {
     const p = pricedProduct(300);
-    await upsertProjection(app.deps.db, [p]);
+    await upsertProductPrices(app.deps.db, [p]);
     const shopper = customer();
     await addToCart(app, shopper, p.productId, 5);
     await read(shopper); // warm
@@ -67,7 +67,7 @@ describe('cart cache', () => {
 
   it('never serves one user’s cached cart to another', async () => {
     const p = pricedProduct(700);
-    await upsertProjection(app.deps.db, [p]);
+    await upsertProductPrices(app.deps.db, [p]);
     const [alice, bob] = [customer(), customer()];
     await addToCart(app, alice, p.productId, 1);
     await read(alice); // alice's cart is now cached

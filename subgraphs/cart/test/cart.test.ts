@@ -5,7 +5,7 @@ import { createDatabase } from '@shop/runtime';
 import { createTestRun, eventually, subgraphRequest } from '@shop/testing';
 import { createCartApp, type CartApp } from '../src/app';
 import { parseConfig } from '../src/config';
-import { seedCarts, upsertProjection } from '../src/seed';
+import { seedCarts, upsertProductPrices } from '../src/seed';
 import { CART, addToCart, codeOf, customer, myCart, pricedProduct, quantities, setQuantity } from './helpers';
 
 const run = createTestRun();
@@ -14,7 +14,7 @@ let app: CartApp;
 /** Known to the cart: written to the projection as the product events would. */
 async function knownProducts(...prices: number[]) {
   const products = prices.map((cents) => pricedProduct(cents));
-  await upsertProjection(app.deps.db, products);
+  await upsertProductPrices(app.deps.db, products);
   return products;
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRun, subgraphRequest } from '@shop/testing';
 import { createCartApp, type CartApp } from '../src/app';
 import { parseConfig } from '../src/config';
-import { seedCarts, upsertProjection } from '../src/seed';
+import { seedCarts, upsertProductPrices } from '../src/seed';
 import { type Caller, addToCart, admin, codeOf, customer, pricedProduct } from './helpers';
 
 const run = createTestRun();
@@ -30,7 +30,7 @@ describe('User.cart through _entities', () => {
   it('shows the owner their cart', async () => {
     const alice = customer();
     const product = pricedProduct(250);
-    await upsertProjection(app.deps.db, [product]);
+    await upsertProductPrices(app.deps.db, [product]);
     await addToCart(app, alice, product.productId, 4);
     const res = await usersCart([alice.userId], alice);
     expect(res.errors).toBeUndefined();
@@ -52,7 +52,7 @@ describe('User.cart through _entities', () => {
   it('is FORBIDDEN for another user and UNAUTHENTICATED for an anonymous caller', async () => {
     const alice = customer();
     const product = pricedProduct(250);
-    await upsertProjection(app.deps.db, [product]);
+    await upsertProductPrices(app.deps.db, [product]);
     await addToCart(app, alice, product.productId, 1);
 
     const asBob = await usersCart([alice.userId], customer());

@@ -4,7 +4,7 @@ import type { ProductPriced } from '@shop/contracts';
 import { lineCents, sumCents } from '@shop/runtime';
 import { requestHash } from './order/order.rules';
 import type { OrderDatabase, OrderLineRow, OrderRow } from './order/order.table';
-import { upsertProductPrices } from './prices/price.repository';
+import { upsertProductPrices } from '@shop/runtime';
 
 export { upsertProductPrices };
 

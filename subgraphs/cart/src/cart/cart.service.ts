@@ -1,15 +1,13 @@
 import type { Kysely } from 'kysely';
-import { BadUserInputError, Money, lineCents, parseId, sumCents, type EntityCache } from '@shop/runtime';
+import { BadUserInputError, Money, findProductPrices, lineCents, parseId, sumCents, type EntityCache, type ProductPriceRow } from '@shop/runtime';
 import type { CartLoaders } from '../context';
-import { findPrice } from '../prices/price.repository';
-import type { PriceRow } from '../prices/price.table';
 import * as repository from './cart.repository';
 import { LIMITS, checkResultingCart, quantityInRange, type LockedLine } from './cart.rules';
 import type { CartDatabase, StoredCart } from './cart.table';
 import type { Cart, CartItem } from './cart.type';
 
 /** Maps a stored cart and the prices of its products to the GraphQL shape. */
-export function toCart(userId: string, stored: StoredCart | null, prices: ReadonlyMap<string, PriceRow>, currency: string): Cart {
+export function toCart(userId: string, stored: StoredCart | null, prices: ReadonlyMap<string, ProductPriceRow>, currency: string): Cart {
   const items: CartItem[] = [];
   for (const line of stored?.lines ?? []) {
     const price = prices.get(line.productId);
@@ -45,7 +43,7 @@ export class CartService {
   async read(loaders: CartLoaders, userId: string): Promise<Cart> {
     const stored = await loaders.cartByUserId.load(userId);
     const loaded = await loaders.priceByProductId.loadMany((stored?.lines ?? []).map((l) => l.productId));
-    const prices = new Map<string, PriceRow>();
+    const prices = new Map<string, ProductPriceRow>();
     for (const price of loaded) {
       if (price instanceof Error) throw price;
       if (price) prices.set(price.product_id, price);
@@ -102,8 +100,8 @@ export class CartService {
     return this.reread(loaders, userId);
   }
 
-  private async requirePrice(db: Kysely<CartDatabase>, productId: string): Promise<PriceRow> {
-    const price = await findPrice(db, productId);
+  private async requirePrice(db: Kysely<CartDatabase>, productId: string): Promise<ProductPriceRow> {
+    const [price] = await findProductPrices(db, [productId]);
     if (!price) throw new BadUserInputError('That product is not known (yet) to the cart.', 'productId');
     return price;
   }

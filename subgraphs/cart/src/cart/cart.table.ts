@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 import type { EventTables } from '@shop/runtime';
-import type { ProductPricesTable } from '../prices/price.table';
+import type { ProductPricesTable } from '@shop/runtime';
 
 export interface CartsTable {
   user_id: string;

@@ -1,9 +1,8 @@
 import type { Transaction } from 'kysely';
-import type { EventEnvelope, OrderLine, ProductPriced } from '@shop/contracts';
-import { isUuid, type AfterCommit } from '@shop/runtime';
+import type { EventEnvelope, OrderLine } from '@shop/contracts';
+import { isUuid, parseProductPriced, upsertProductPrices, type AfterCommit } from '@shop/runtime';
 import { findCartForUpdate, subtractLines, touchCart } from '../cart/cart.repository';
 import type { CartDatabase } from '../cart/cart.table';
-import { upsertProjection } from '../prices/price.repository';
 
 type Trx = Transaction<CartDatabase>;
 
@@ -12,15 +11,6 @@ const isCount = (value: unknown, min: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
 
 // A malformed payload throws: the bus retries it and then parks it in the dead-letter queue.
-function parsePriced(event: EventEnvelope): ProductPriced {
-  const p = event.payload as Partial<ProductPriced>;
-  if (typeof p.productId !== 'string' || !isUuid(p.productId) || typeof p.sku !== 'string' || typeof p.name !== 'string'
-    || !isCount(p.priceCents, 0) || !isCount(p.version, 1)) {
-    throw new Error(`malformed ${event.type} payload in event ${event.id}`);
-  }
-  return { productId: p.productId.toLowerCase(), sku: p.sku, name: p.name, priceCents: p.priceCents, version: p.version };
-}
-
 function parseReserved(event: EventEnvelope): { userId: string; lines: OrderLine[] } {
   const p = event.payload as Partial<EventEnvelope<'stock.reserved'>['payload']>;
   const valid = typeof p.userId === 'string' && isUuid(p.userId) && Array.isArray(p.lines)
@@ -39,8 +29,8 @@ function parseReserved(event: EventEnvelope): { userId: string; lines: OrderLine
 export function cartHandlers(invalidate: { prices(ids: string[]): Promise<void>; cart(userId: string): Promise<void> }) {
   const priced = async (trx: Trx, event: EventEnvelope): Promise<AfterCommit | void> => {
     // Only a newer version changes the projection; stale and repeated events are no-ops.
-    const product = parsePriced(event);
-    if ((await upsertProjection(trx, [product])) > 0) return () => invalidate.prices([product.productId]);
+    const product = parseProductPriced(event);
+    if ((await upsertProductPrices(trx, [product])) > 0) return () => invalidate.prices([product.productId]);
   };
 
   return {

@@ -8,6 +8,7 @@ import {
   UnauthenticatedError,
   decodeCursor,
   encodeCursor,
+  findProductPrices,
   isOwnerOrAdmin,
   isUuid,
   lineCents,
@@ -18,7 +19,6 @@ import {
   type Identity,
   type OutboxRelay,
 } from '@shop/runtime';
-import { findProductPrices } from '../prices/price.repository';
 import type { PlaceOrderInput } from './order.input';
 import type { OrderCaches, OrderLoaders } from './order.loaders';
 import * as repository from './order.repository';
