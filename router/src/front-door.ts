@@ -104,6 +104,20 @@ export function createFrontDoor(options: FrontDoorOptions) {
   };
   const refuseLimit = (violation: LimitViolation, operationName?: string): never => refuse(400, violation.code, violation.message, operationName);
 
+  // Clients repeat the same few operations: parse each text once, not on every request (Apollo
+  // keeps its own parsed copy too). Bounded in count and in text size; the oldest goes first.
+  const parsedDocuments = new Map<string, ReturnType<typeof parseWithinTokens>>();
+  const parseCached = (source: string) => {
+    let parsed = parsedDocuments.get(source);
+    if (!parsed) {
+      parsed = parseWithinTokens(source, limits.maxTokens);
+      if (source.length > 10_000) return parsed;
+      if (parsedDocuments.size >= 1_000) parsedDocuments.delete(parsedDocuments.keys().next().value!);
+      parsedDocuments.set(source, parsed);
+    }
+    return parsed;
+  };
+
   const admit = (req: IncomingMessage, body: Buffer): Admission | undefined => {
     if (req.method === 'GET' && Buffer.byteLength(req.url ?? '') > options.maxBodyBytes) {
       refuse(400, 'BODY_TOO_LARGE', `Request URL is larger than ${options.maxBodyBytes} bytes.`);
@@ -114,7 +128,7 @@ export function createFrontDoor(options: FrontDoorOptions) {
     if (resolution.kind === 'refuse') return refuse(400, resolution.code, resolution.message, params.operationName);
     if (resolution.kind !== 'run') return { checked: false };
 
-    const parsed = parseWithinTokens(resolution.source, limits.maxTokens);
+    const parsed = parseCached(resolution.source);
     if ('tooManyTokens' in parsed) refuseLimit(tooManyTokens(limits), params.operationName);
     if ('document' in parsed) {
       const violation = checkLimits(parsed.document, { operationName: params.operationName, variables: params.variables, schema: options.schema() }, limits);
