@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import { Counter } from 'prom-client';
 import {
+  compactJson,
   createLogger,
   createMetrics,
   createRedis,
@@ -109,6 +110,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     hideSchemaDetailsFromClientErrors: production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    stringifyResult: compactJson,
     parseOptions: { maxTokens: config.ROUTER_MAX_TOKENS },
     persistedQueries: apq
       ? {

@@ -10,7 +10,7 @@ import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase } from '.
 import { EventBus } from './events/bus';
 import { OutboxRelay } from './events/relay';
 import type { EventTables } from './events/tables';
-import { formatErrorFor, rejectNulCharactersPlugin, requestLogPlugin } from './graphql/plugins';
+import { compactJson, formatErrorFor, rejectNulCharactersPlugin, requestLogPlugin } from './graphql/plugins';
 import type { Identity } from './graphql/identity';
 import { healthRoutes, HttpError, startHttpServer, type Route } from './http/server';
 import { createLogger, type Logger } from './observability/logger';
@@ -101,6 +101,7 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
     schema: options.schema,
     formatError: formatErrorFor(deps.log, production),
     includeStacktraceInErrorResponses: !production,
+    stringifyResult: compactJson,
     plugins: [
       requestLogPlugin(deps.log, deps.metrics),
       rejectNulCharactersPlugin(),

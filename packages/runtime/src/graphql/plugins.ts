@@ -6,6 +6,13 @@ import type { Metrics } from '../observability/metrics';
 import { currentScope } from '../observability/trace';
 import { isCodedError } from './errors';
 
+/**
+ * Apollo Server's `stringifyResult`. Its default indents every response by two spaces, which
+ * makes a 50-item answer about a third larger and costs each hop (subgraph to router, router
+ * to client) CPU to write, send and parse; machines read these responses, so none is indented.
+ */
+export const compactJson = (result: unknown): string => JSON.stringify(result);
+
 /** Codes clients may see verbatim; anything else is an unexpected error and is masked. */
 const CLIENT_CODES = new Set([
   'BAD_USER_INPUT',
