@@ -139,11 +139,18 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     throw error;
   }
 
+  const tokenChecks = new Counter({
+    name: 'router_access_token_checks_total',
+    help: 'Access tokens checked, by result: remembered (verified earlier), verified or refused',
+    labelNames: ['result'],
+    registers: [metrics.registry],
+  });
   const verifyToken = createTokenVerifier({
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
     log,
+    onResult: (result) => tokenChecks.inc({ result }),
   });
   let stopping = false;
   const routes: Record<string, Route> = {

@@ -6,6 +6,13 @@ export interface TokenVerifierOptions {
   issuer: string;
   audience: string;
   log: Logger;
+  /** How long a verified token is taken on trust before its signature is checked again (default 60 s). */
+  verifiedTtlMs?: number;
+  /** How many verified tokens are remembered (default 10,000). */
+  verifiedMaxEntries?: number;
+  now?: () => number;
+  /** Told how each token was checked: taken from memory, verified now, or refused. */
+  onResult?: (result: 'remembered' | 'verified' | 'refused') => void;
 }
 
 /** Failures that mean the token itself is bad; anything else means the key server could not be asked. */
@@ -37,24 +44,39 @@ export function createTokenVerifier(options: TokenVerifierOptions): (authorizati
     cacheMaxAge: 10 * 60_000,
   });
 
+  const now = options.now ?? Date.now;
+  const verified = new VerifiedTokens(options.verifiedTtlMs ?? 60_000, options.verifiedMaxEntries ?? 10_000, now);
+  const report = options.onResult ?? (() => undefined);
+
   return async (authorization) => {
     if (authorization === undefined) return null;
     const match = /^Bearer +([A-Za-z0-9\-_.]+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>".');
+    const token = match[1]!;
+    const known = verified.get(token);
+    if (known) {
+      report('remembered');
+      return known;
+    }
     try {
-      const { payload } = await jwtVerify(match[1]!, keys, {
+      const { payload } = await jwtVerify(token, keys, {
         algorithms: [JWT_ALGORITHM],
         issuer: options.issuer,
         audience: options.audience,
         requiredClaims: ['sub', 'exp'],
         clockTolerance: 5,
+        currentDate: new Date(now()),
       });
       const role = payload.role;
       if (!payload.sub || (role !== 'CUSTOMER' && role !== 'ADMIN')) {
         throw unauthenticated('The access token does not name a user and a role.');
       }
-      return { userId: payload.sub, role };
+      const identity: Identity = { userId: payload.sub, role };
+      verified.remember(token, identity, payload.exp! * 1000);
+      report('verified');
+      return identity;
     } catch (error) {
+      report('refused');
       if (error instanceof HttpError) throw error;
       if (error instanceof errors.JWTExpired) throw unauthenticated('The access token has expired.');
       if (error instanceof errors.JOSEError && TOKEN_ERRORS.has(error.code)) {
@@ -64,4 +86,41 @@ export function createTokenVerifier(options: TokenVerifierOptions): (authorizati
       throw new HttpError(503, 'Signing in is unavailable right now; try again shortly.', 'SERVICE_UNAVAILABLE');
     }
   };
+}
+
+/**
+ * Tokens whose signature and claims were checked, so a client's next requests skip the ES256
+ * verification (a tenth of a millisecond each). The exact token text is the key, so only a
+ * token that really verified can hit. An entry lasts until the token's own expiry or `ttlMs`,
+ * whichever is sooner: past that it is verified again, so an expired token is refused as
+ * before, and a signing key withdrawn from the JWKS stops being honoured within `ttlMs` of
+ * the router's next JWKS fetch. Bounded: the oldest entries go first.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { identity: Identity; until: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(token: string): Identity | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.until > this.now()) return entry.identity;
+    this.entries.delete(token);
+    return undefined;
+  }
+
+  remember(token: string, identity: Identity, expiresAtMs: number): void {
+    if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
+    const until = Math.min(expiresAtMs, this.now() + this.ttlMs);
+    if (until <= this.now()) return;
+    this.entries.delete(token);
+    this.entries.set(token, { identity, until });
+    while (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value!);
+    }
+  }
 }
