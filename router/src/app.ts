@@ -20,7 +20,7 @@ import {
 } from '@shop/runtime';
 import { subgraphUrls, type RouterConfig } from './config';
 import { applyCors, applyNoStoreDefault } from './cors';
-import { routerFormatError } from './format-error';
+import { routerFormatError, ROUTER_CODES } from './format-error';
 import { createFrontDoor } from './front-door';
 import type { QueryLimits } from './limits';
 import { RedisApqCache } from './persisted-queries/apq-cache';
@@ -105,7 +105,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     gateway,
     logger: log,
     introspection: config.ROUTER_INTROSPECTION ?? !production,
-    formatError: routerFormatError(log, production),
+    formatError: routerFormatError(production),
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
     csrfPrevention: true,
@@ -127,7 +127,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     plugins: [
       ApolloServerPluginCacheControl({ calculateHttpHeaders: true }),
       frontDoor.plugin,
-      requestLogPlugin(log, metrics),
+      requestLogPlugin(log, metrics, ROUTER_CODES),
       sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -188,10 +188,10 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
         path: '/graphql',
         apollo,
         maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
-        context: async (req, body) => {
-          const admission = frontDoor.admit(req, body);
+        context: async (req, body, scope) => {
+          const admission = frontDoor.admit(req, body, scope.trace.traceId);
           const authorization = req.headers.authorization;
-          return { identity: await verifyToken(authorization), frontDoor: admission };
+          return { scope, identity: await verifyToken(authorization), frontDoor: admission };
         },
       },
     });

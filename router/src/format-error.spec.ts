@@ -1,11 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '@shop/runtime';
 import { routerFormatError } from './format-error';
 
-const log = createLogger('test', 'silent');
-const production = routerFormatError(log, true);
-const development = routerFormatError(log, false);
+const production = routerFormatError(true);
+const development = routerFormatError(false);
 const format = (formatter: ReturnType<typeof routerFormatError>, message: string, extensions: Record<string, unknown>) =>
   formatter({ message, extensions }, new GraphQLError(message, { extensions }));
 

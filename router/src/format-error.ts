@@ -1,9 +1,9 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { formatErrorFor, type Logger } from '@shop/runtime';
+import { formatErrorFor } from '@shop/runtime';
 import { isTooManyTokensMessage, LIMIT_CODES } from './limits';
 
 /** Codes the router itself gives; the shared formatter would mask them as unexpected. */
-const ROUTER_CODES = new Set<unknown>([...LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED']);
+export const ROUTER_CODES: ReadonlySet<unknown> = new Set<unknown>([...LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED']);
 
 const SUGGESTION = / ?Did you mean .+\?$/;
 
@@ -13,8 +13,8 @@ const SUGGESTION = / ?Did you mean .+\?$/;
  * schema. Validation messages also lose them through Apollo's hideSchemaDetailsFromClientErrors;
  * this catches the rest (variable coercion in the gateway).
  */
-export function routerFormatError(log: Logger, production: boolean) {
-  const shared = formatErrorFor(log, production);
+export function routerFormatError(production: boolean) {
+  const shared = formatErrorFor(production);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     let result: GraphQLFormattedError;
     const code = formatted.extensions?.code;

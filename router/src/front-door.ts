@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
-import { currentScope, HttpError, type Logger } from '@shop/runtime';
+import { HttpError, type Logger } from '@shop/runtime';
 import { checkLimits, limitError, parseWithinTokens, tooManyTokens, type LimitViolation, type QueryLimits } from './limits';
 import type { ManifestStore } from './persisted-queries/manifest-store';
 import { resolveOperation, type PersistedQueryMode } from './persisted-queries/policy';
@@ -97,12 +97,12 @@ export function createFrontDoor(options: FrontDoorOptions) {
   // Each unlisted operation is logged the first time this process sees it, not on every request.
   const reported = new Set<string>();
 
-  const refuse = (status: number, code: string, message: string, operationName?: string): never => {
+  const refuse = (traceId: string, status: number, code: string, message: string, operationName?: string): never => {
     refused.inc({ code });
-    log.info({ code, operationName, traceId: currentScope()?.trace.traceId }, 'request refused at the front door');
+    log.info({ code, operationName, traceId }, 'request refused at the front door');
     throw new HttpError(status, message, code);
   };
-  const refuseLimit = (violation: LimitViolation, operationName?: string): never => refuse(400, violation.code, violation.message, operationName);
+  const refuseLimit = (traceId: string, violation: LimitViolation, operationName?: string): never => refuse(traceId, 400, violation.code, violation.message, operationName);
 
   // Clients repeat the same few operations: parse each text once, not on every request (Apollo
   // keeps its own parsed copy too). Bounded in count and in text size; the oldest goes first.
@@ -118,21 +118,22 @@ export function createFrontDoor(options: FrontDoorOptions) {
     return parsed;
   };
 
-  const admit = (req: IncomingMessage, body: Buffer): Admission | undefined => {
+  /** `traceId`: the request's, for the log line of a refusal. */
+  const admit = (req: IncomingMessage, body: Buffer, traceId: string): Admission | undefined => {
     if (req.method === 'GET' && Buffer.byteLength(req.url ?? '') > options.maxBodyBytes) {
-      refuse(400, 'BODY_TOO_LARGE', `Request URL is larger than ${options.maxBodyBytes} bytes.`);
+      refuse(traceId, 400, 'BODY_TOO_LARGE', `Request URL is larger than ${options.maxBodyBytes} bytes.`);
     }
     const params = readGraphQLParams(req, body);
     if (!params) return undefined;
     const resolution = resolveOperation(params, mode, manifests.current);
-    if (resolution.kind === 'refuse') return refuse(400, resolution.code, resolution.message, params.operationName);
+    if (resolution.kind === 'refuse') return refuse(traceId, 400, resolution.code, resolution.message, params.operationName);
     if (resolution.kind !== 'run') return { checked: false };
 
     const parsed = parseCached(resolution.source);
-    if ('tooManyTokens' in parsed) refuseLimit(tooManyTokens(limits), params.operationName);
+    if ('tooManyTokens' in parsed) refuseLimit(traceId, tooManyTokens(limits), params.operationName);
     if ('document' in parsed) {
       const violation = checkLimits(parsed.document, { operationName: params.operationName, variables: params.variables, schema: options.schema() }, limits);
-      if (violation) refuseLimit(violation, params.operationName);
+      if (violation) refuseLimit(traceId, violation, params.operationName);
     }
     // A syntax error is left to Apollo, which reports it as GRAPHQL_PARSE_FAILED.
     return { substitute: resolution.fromManifest ? resolution.source : undefined, checked: true };

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Admission } from './front-door';
 import { keepAliveFetcher } from './http-fetcher';
 import {
-  currentTraceparent,
+  formatTraceparent,
   isIdentityHeader,
   ServiceUnavailableError,
   SIGNATURE_HEADERS,
@@ -11,12 +11,15 @@ import {
   throttledLog,
   type Identity,
   type Logger,
+  type RequestScope,
 } from '@shop/runtime';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 
 export interface RouterContext {
+  /** The request's trace and counters. */
+  scope: RequestScope;
   identity: Identity | null;
   /** What the front door decided before Apollo saw the request. */
   frontDoor?: Admission;
@@ -69,9 +72,9 @@ export class SignedDataSource extends RemoteGraphQLDataSource<RouterContext> {
     for (const [name] of [...headers]) {
       if (isIdentityHeader(name)) headers.delete(name);
     }
-    const traceparent = currentTraceparent();
-    if (traceparent) headers.set('traceparent', traceparent);
-    const identity = (options.context as Partial<RouterContext>).identity;
+    const context = options.context as Partial<RouterContext>;
+    if (context.scope) headers.set('traceparent', formatTraceparent(context.scope.trace));
+    const identity = context.identity;
     if (identity) {
       headers.set(SIGNATURE_HEADERS.userId, identity.userId);
       headers.set(SIGNATURE_HEADERS.role, identity.role);

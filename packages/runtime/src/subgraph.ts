@@ -1,4 +1,4 @@
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Kysely, Migration } from 'kysely';
 import type { GraphQLSchema } from 'graphql';
@@ -10,10 +10,11 @@ import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase } from '.
 import { EventBus } from './events/bus';
 import { OutboxRelay } from './events/relay';
 import type { EventTables } from './events/tables';
-import { compactJson, formatErrorFor, rejectNulCharactersPlugin, requestLogPlugin } from './graphql/plugins';
+import { compactJson, formatErrorFor, rejectNulCharactersPlugin, requestLogPlugin, type ScopedContext } from './graphql/plugins';
 import type { Identity } from './graphql/identity';
 import { healthRoutes, HttpError, startHttpServer, type Route } from './http/server';
 import { createLogger, type Logger } from './observability/logger';
+import type { RequestScope } from './observability/trace';
 import { createMetrics, type Metrics } from './observability/metrics';
 
 /** The connections a subgraph needs, opened in order: config → db → redis → events. */
@@ -84,10 +85,11 @@ export interface ServedSubgraph {
  * Serves a subgraph schema. /graphql accepts only requests signed by the router; health,
  * metrics and any extra routes (the JWKS) need no proof.
  */
-export async function serveSubgraph<TContext extends BaseContext>(options: {
+export async function serveSubgraph<TContext extends ScopedContext>(options: {
   deps: SubgraphDeps<any>;
   schema: GraphQLSchema;
-  context: (identity: Identity | null) => TContext;
+  /** The per-request context: the signed caller and the request's scope (trace, counters). */
+  context: (identity: Identity | null, scope: RequestScope) => TContext;
   routes?: Record<string, Route>;
   /**
    * Whether resolvers give cache hints (public product data). Without, Apollo's per-field
@@ -99,7 +101,7 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
   const production = deps.env.NODE_ENV === 'production';
   const apollo = new ApolloServer<TContext>({
     schema: options.schema,
-    formatError: formatErrorFor(deps.log, production),
+    formatError: formatErrorFor(production),
     includeStacktraceInErrorResponses: !production,
     stringifyResult: compactJson,
     plugins: [
@@ -127,7 +129,7 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
       path: '/graphql',
       apollo,
       maxBodyBytes: 1_000_000,
-      context: async (req, body) => {
+      context: async (req, body, scope) => {
         const proof = verifyRequest(deps.signingSecrets, {
           audience: deps.name,
           method: req.method ?? '',
@@ -139,7 +141,7 @@ export async function serveSubgraph<TContext extends BaseContext>(options: {
           deps.log.warn({ reason: proof.reason, remote: req.socket.remoteAddress }, 'unsigned subgraph request refused');
           throw new HttpError(401, 'This service only accepts requests that come through the router.', 'UNAUTHENTICATED');
         }
-        return options.context(proof.identity);
+        return options.context(proof.identity, scope);
       },
     },
   });

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { byKey, cachedLoader, findProductPrices, type EntityCache, type Identity, type ProductPriceRow, type SubgraphDeps } from '@shop/runtime';
+import { byKey, cachedLoader, findProductPrices, requestDatabase, type EntityCache, type Identity, type ProductPriceRow, type RequestScope, type SubgraphDeps } from '@shop/runtime';
 import type { Kysely } from 'kysely';
 import { findCartsByUserIds } from './cart/cart.repository';
 import type { CartService } from './cart/cart.service';
@@ -13,6 +13,7 @@ export interface CartLoaders {
 
 export interface CartContext {
   identity: Identity | null;
+  scope: RequestScope;
   carts: CartService;
   loaders: CartLoaders;
 }
@@ -25,32 +26,38 @@ export class CartCaches {
   readonly carts: EntityCache<StoredCart>;
   readonly prices: EntityCache<ProductPriceRow>;
 
-  constructor(
-    private readonly deps: Pick<SubgraphDeps<CartDatabase>, 'entityCache' | 'env'>,
-    private readonly db: Kysely<CartDatabase>,
-  ) {
+  constructor(private readonly deps: Pick<SubgraphDeps<CartDatabase>, 'entityCache' | 'env'>) {
     this.carts = deps.entityCache<StoredCart>('cart');
     this.prices = deps.entityCache<ProductPriceRow>('productPrice');
   }
 
-  loaders(): CartLoaders {
+  /** One request's loaders, reading through `db` (the request's handle) and counting into `scope`. */
+  loaders(db: Kysely<CartDatabase>, scope: RequestScope): CartLoaders {
     const enabled = this.deps.env.CACHE_ENABLED;
     return {
       cartByUserId: cachedLoader({
         cache: this.carts,
-        load: byKey((userIds) => findCartsByUserIds(this.db, userIds), (cart) => cart.userId),
+        load: byKey((userIds) => findCartsByUserIds(db, userIds), (cart) => cart.userId),
         enabled,
+        scope,
       }),
       priceByProductId: cachedLoader({
         cache: this.prices,
-        load: byKey((productIds) => findProductPrices(this.db, productIds), (price) => price.product_id),
+        load: byKey((productIds) => findProductPrices(db, productIds), (price) => price.product_id),
         enabled,
+        scope,
       }),
     };
   }
 }
 
-/** Per request: the caller and fresh loaders, never shared between users. */
-export function createContext(carts: CartService, caches: CartCaches) {
-  return (identity: Identity | null): CartContext => ({ identity, carts, loaders: caches.loaders() });
+/**
+ * Per request: the caller, its scope, and a service and fresh loaders on the request's own
+ * database handle (its statements are counted), never shared between users.
+ */
+export function createContext(db: Kysely<CartDatabase>, caches: CartCaches, cartsOn: (db: Kysely<CartDatabase>) => CartService) {
+  return (identity: Identity | null, scope: RequestScope): CartContext => {
+    const requestDb = requestDatabase(db, scope);
+    return { identity, scope, carts: cartsOn(requestDb), loaders: caches.loaders(requestDb, scope) };
+  };
 }

@@ -1,6 +1,6 @@
 import { launchSubgraph, openSubgraphDeps, serveSubgraph, type SubgraphDeps } from '@shop/runtime';
 import type { OrderConfig } from './config';
-import { createContext } from './context';
+import { createContext, type OrderServiceOn } from './context';
 import { migrations } from './migrations';
 import { orderHandlers } from './order/order.handlers';
 import { OrderCaches } from './order/order.loaders';
@@ -19,12 +19,13 @@ export interface OrderApp {
 /** Composition root: config → db, redis, events → schema → server, and shutdown in reverse. */
 export async function createOrderApp(config: OrderConfig): Promise<OrderApp> {
   const deps = await openSubgraphDeps<OrderDatabase>('order', config, migrations);
-  const caches = new OrderCaches(deps, deps.db);
-  const orders = new OrderService(deps.db, deps.relay, caches, config.SHOP_CURRENCY);
+  const caches = new OrderCaches(deps);
+  const ordersOn: OrderServiceOn = (db, traceparent) => new OrderService(db, deps.relay, caches, config.SHOP_CURRENCY, traceparent);
+  const orders = ordersOn(deps.db, null);
   const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('order', deps.db, { ...priceHandlers(), ...orderHandlers((ids) => caches.rows.invalidate(ids)) });
     deps.relay.start();
-    return serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(orders, caches) });
+    return serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(deps.db, caches, ordersOn) });
   });
   return {
     ...served,

@@ -1,6 +1,6 @@
 import { launchSubgraph, openSubgraphDeps, serveSubgraph, type SubgraphDeps } from '@shop/runtime';
 import type { ProductConfig } from './config';
-import { createContext } from './context';
+import { createContext, type ProductServiceOn } from './context';
 import { migrations } from './migrations';
 import { ProductCaches } from './product/product.loaders';
 import { ProductService } from './product/product.service';
@@ -18,12 +18,13 @@ export interface ProductApp {
 /** Composition root: config → db, redis, events → schema → server, and shutdown in reverse. */
 export async function createProductApp(config: ProductConfig): Promise<ProductApp> {
   const deps = await openSubgraphDeps<ProductDatabase>('product', config, migrations);
-  const caches = new ProductCaches(deps, deps.db);
-  const products = new ProductService(deps.db, deps.relay, caches, config.SHOP_CURRENCY);
+  const caches = new ProductCaches(deps);
+  const productsOn: ProductServiceOn = (db, traceparent) => new ProductService(db, deps.relay, caches, config.SHOP_CURRENCY, traceparent);
+  const products = productsOn(deps.db, null);
   const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('product', deps.db, stockHandlers(deps.relay, (ids) => caches.invalidate(ids)));
     deps.relay.start();
-    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(products, caches), cacheHints: true });
+    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(deps.db, caches, productsOn), cacheHints: true });
   });
   return {
     ...served,

@@ -1,11 +1,13 @@
 import type DataLoader from 'dataloader';
-import type { Identity } from '@shop/runtime';
+import type { Kysely } from 'kysely';
+import { formatTraceparent, requestDatabase, type Identity, type RequestScope } from '@shop/runtime';
 import type { ProductCaches } from './product/product.loaders';
 import type { ProductService } from './product/product.service';
-import type { ProductRow } from './product/product.table';
+import type { ProductDatabase, ProductRow } from './product/product.table';
 
 export interface ProductContext {
   identity: Identity | null;
+  scope: RequestScope;
   products: ProductService;
   loaders: {
     productById: DataLoader<string, ProductRow | null>;
@@ -13,10 +15,17 @@ export interface ProductContext {
   };
 }
 
-/** Per request: the caller and fresh loaders, never shared between users. */
-export function createContext(products: ProductService, caches: ProductCaches) {
-  return (identity: Identity | null): ProductContext => {
-    const { byId, bySku } = caches.loaders();
-    return { identity, products, loaders: { productById: byId, productBySku: bySku } };
+/** Builds the product service for one database handle and, for a request, its trace. */
+export type ProductServiceOn = (db: Kysely<ProductDatabase>, traceparent: string | null) => ProductService;
+
+/**
+ * Per request: the caller, its scope, and a service and fresh loaders on the request's own
+ * database handle (its statements are counted), never shared between users.
+ */
+export function createContext(db: Kysely<ProductDatabase>, caches: ProductCaches, productsOn: ProductServiceOn) {
+  return (identity: Identity | null, scope: RequestScope): ProductContext => {
+    const requestDb = requestDatabase(db, scope);
+    const { byId, bySku } = caches.loaders(requestDb, scope);
+    return { identity, scope, products: productsOn(requestDb, formatTraceparent(scope.trace)), loaders: { productById: byId, productBySku: bySku } };
   };
 }

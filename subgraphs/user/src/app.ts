@@ -12,7 +12,7 @@ import { AuthService } from './auth/auth.service';
 import { PasswordHasher } from './auth/password';
 import { SessionStore } from './auth/session.store';
 import type { UserConfig } from './config';
-import { createContext } from './context';
+import { createContext, type UserServicesOn } from './context';
 import { migrations } from './migrations';
 import { buildUserSchema } from './schema';
 import { UserService } from './user/user.service';
@@ -31,22 +31,21 @@ export async function createUserApp(config: UserConfig): Promise<UserApp> {
   // Keys first: a bad AUTH_JWT_PRIVATE_KEYS stops start-up before any connection is opened.
   const keys = await loadSigningKeys(config);
   const deps = await openSubgraphDeps<UserDatabase>('user', config, migrations);
-  const users = new UserService(deps.db, deps.entityCache<User>('user'));
-  const auth = new AuthService(
-    deps.db,
-    deps.relay,
-    new SessionStore(deps.redis, config.AUTH_REFRESH_TOKEN_TTL_SECONDS),
-    new PasswordHasher(config.AUTH_SCRYPT_COST),
-    keys,
-    { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, ttlSeconds: config.AUTH_ACCESS_TOKEN_TTL_SECONDS },
-  );
+  const userCache = deps.entityCache<User>('user');
+  const sessions = new SessionStore(deps.redis, config.AUTH_REFRESH_TOKEN_TTL_SECONDS);
+  const passwords = new PasswordHasher(config.AUTH_SCRYPT_COST);
+  const tokens = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, ttlSeconds: config.AUTH_ACCESS_TOKEN_TTL_SECONDS };
+  const servicesOn: UserServicesOn = {
+    users: (db) => new UserService(db, userCache),
+    auth: (db, traceparent) => new AuthService(db, deps.relay, sessions, passwords, keys, tokens, traceparent),
+  };
   const publicKeys = jwks(keys);
   const served = await launchSubgraph(deps, async () => {
     deps.relay.start();
     return serveSubgraph({
       deps,
       schema: await buildUserSchema(),
-      context: createContext(users, auth, { users: users.cache, enabled: config.CACHE_ENABLED }),
+      context: createContext(deps.db, servicesOn, { users: userCache, enabled: config.CACHE_ENABLED }),
       routes: {
         // Short cache: verifiers pick up a newly added key within five minutes.
         '/.well-known/jwks.json': (_req, res) => sendJson(res, 200, publicKeys, { 'cache-control': 'public, max-age=300' }),

@@ -1,11 +1,14 @@
 import type DataLoader from 'dataloader';
-import { byKey, cachedLoader, type EntityCache, type Identity } from '@shop/runtime';
+import type { Kysely } from 'kysely';
+import { byKey, cachedLoader, formatTraceparent, requestDatabase, type EntityCache, type Identity, type RequestScope } from '@shop/runtime';
 import type { AuthService } from './auth/auth.service';
 import type { UserService } from './user/user.service';
+import type { UserDatabase } from './user/user.table';
 import type { User } from './user/user.type';
 
 export interface UserContext {
   identity: Identity | null;
+  scope: RequestScope;
   users: UserService;
   auth: AuthService;
   /** Users who signed in with this very request (signUp, logIn, refreshSession). */
@@ -15,15 +18,29 @@ export interface UserContext {
   };
 }
 
-/** Per request: the caller and fresh loaders, never shared between users. */
-export function createContext(users: UserService, auth: AuthService, cache: { users: EntityCache<User>; enabled: boolean }) {
-  return (identity: Identity | null): UserContext => ({
-    identity,
-    users,
-    auth,
-    authenticatedUserIds: new Set(),
-    loaders: {
-      userById: cachedLoader({ cache: cache.users, load: byKey((ids) => users.findByIds(ids), (u) => u.id), enabled: cache.enabled }),
-    },
-  });
+/** Builds the user and auth services for one database handle and, for a request, its trace. */
+export interface UserServicesOn {
+  users(db: Kysely<UserDatabase>): UserService;
+  auth(db: Kysely<UserDatabase>, traceparent: string | null): AuthService;
+}
+
+/**
+ * Per request: the caller, its scope, and services and fresh loaders on the request's own
+ * database handle (its statements are counted), never shared between users.
+ */
+export function createContext(db: Kysely<UserDatabase>, servicesOn: UserServicesOn, cache: { users: EntityCache<User>; enabled: boolean }) {
+  return (identity: Identity | null, scope: RequestScope): UserContext => {
+    const requestDb = requestDatabase(db, scope);
+    const users = servicesOn.users(requestDb);
+    return {
+      identity,
+      scope,
+      users,
+      auth: servicesOn.auth(requestDb, formatTraceparent(scope.trace)),
+      authenticatedUserIds: new Set(),
+      loaders: {
+        userById: cachedLoader({ cache: cache.users, load: byKey((ids) => users.findByIds(ids), (u) => u.id), enabled: cache.enabled, scope }),
+      },
+    };
+  };
 }

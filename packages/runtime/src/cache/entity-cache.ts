@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Redis } from 'ioredis';
 import { throttledLog, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { currentScope } from '../observability/trace';
+import type { RequestScope } from '../observability/trace';
 
 /**
  * The cache generation of one subgraph, shared by its replicas through Redis. It is part of
@@ -284,8 +284,10 @@ export function cachedLoader<V>(options: {
   cache: EntityCache<V>;
   load: (ids: string[]) => Promise<Map<string, V>>;
   enabled: boolean;
+  /** The request whose hits and misses these are. */
+  scope: RequestScope;
 }): DataLoader<string, V | null> {
-  const { cache, load, enabled } = options;
+  const { cache, load, enabled, scope } = options;
   return new DataLoader<string, V | null>(async (ids) => {
     if (!enabled) {
       const rows = await load([...ids]);
@@ -293,11 +295,8 @@ export function cachedLoader<V>(options: {
     }
     const hits = await cache.getMany(ids);
     const misses = ids.filter((id) => !hits.has(id));
-    const scope = currentScope();
-    if (scope) {
-      scope.cacheHits += hits.size;
-      scope.cacheMisses += misses.length;
-    }
+    scope.cacheHits += hits.size;
+    scope.cacheMisses += misses.length;
     if (misses.length > 0) {
       const started = Date.now();
       const loaded = await cache.flight.load(misses, load);

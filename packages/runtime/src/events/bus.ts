@@ -4,7 +4,7 @@ import { isEventType, type ConsumerName, type EventEnvelope, type EventType } fr
 import type { Logger } from '../observability/logger';
 import { throttledLog } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { childTrace, parseTraceparent, runInScope } from '../observability/trace';
+import { parseTraceparent } from '../observability/trace';
 import type { EventTables } from './tables';
 import { queueArguments, queueName, topology, type TopologyNames } from './topology';
 
@@ -135,36 +135,35 @@ export class EventBus {
         }
         const handler = handlers[event.type];
         if (!handler) return ConsumerStatus.ACK;
-        return runInScope(childTrace(parseTraceparent(event.traceparent)), async () => {
-          let attempt = 0;
-          let outage = 0;
-          for (;;) {
-            try {
-              const applied = await applyOnce(db, event, handler);
-              metrics?.eventsConsumed.inc({ type: event.type, outcome: applied ? 'applied' : 'duplicate' });
-              return ConsumerStatus.ACK;
-            } catch (error) {
-              if (isTransient(error)) {
-                // The database is away, not the event at fault: wait it out, however long,
-                // rather than dead-letter good events (the message stays unacked meanwhile).
-                outage += 1;
-                const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(outage, 10));
-                this.logThrottled(`transient:${consumer}`, () => log.warn({ err: error, eventId: event.id, delay }, 'database unavailable; event will be retried'));
-                await sleep(delay);
-                continue;
-              }
-              attempt += 1;
-              if (attempt >= maxDeliveryAttempts) {
-                log.error({ err: error, eventId: event.id, type: event.type, attempt }, 'event dead-lettered');
-                metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead-lettered' });
-                return ConsumerStatus.DROP;
-              }
-              const delay = retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-              log.warn({ err: error, eventId: event.id, type: event.type, attempt, delay }, 'event failed, retrying');
+        const traceId = parseTraceparent(event.traceparent)?.traceId;
+        let attempt = 0;
+        let outage = 0;
+        for (;;) {
+          try {
+            const applied = await applyOnce(db, event, handler);
+            metrics?.eventsConsumed.inc({ type: event.type, outcome: applied ? 'applied' : 'duplicate' });
+            return ConsumerStatus.ACK;
+          } catch (error) {
+            if (isTransient(error)) {
+              // The database is away, not the event at fault: wait it out, however long,
+              // rather than dead-letter good events (the message stays unacked meanwhile).
+              outage += 1;
+              const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(outage, 10));
+              this.logThrottled(`transient:${consumer}`, () => log.warn({ err: error, eventId: event.id, traceId, delay }, 'database unavailable; event will be retried'));
               await sleep(delay);
+              continue;
             }
+            attempt += 1;
+            if (attempt >= maxDeliveryAttempts) {
+              log.error({ err: error, eventId: event.id, type: event.type, traceId, attempt }, 'event dead-lettered');
+              metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead-lettered' });
+              return ConsumerStatus.DROP;
+            }
+            const delay = retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+            log.warn({ err: error, eventId: event.id, type: event.type, traceId, attempt, delay }, 'event failed, retrying');
+            await sleep(delay);
           }
-        });
+        }
       },
     );
     handle.on('error', (error) => this.logThrottled(`consumer:${consumer}`, () => log.warn({ err: error }, 'consumer error')));

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { EventEnvelope, EventPayloads, EventType } from '@shop/contracts';
-import { currentTraceparent } from '../observability/trace';
 import type { EventTables } from './tables';
 
 /**
  * Records an event in the same transaction as the write that caused it; the relay publishes
- * it after commit. Never publish to RabbitMQ from inside a transaction.
+ * it after commit. Never publish to RabbitMQ from inside a transaction. `traceparent`: the
+ * request's or the handled event's trace, so consumers continue it.
  */
 export async function writeEvent<T extends EventType>(
   trx: Transaction<any> | Kysely<any>,
@@ -14,6 +14,7 @@ export async function writeEvent<T extends EventType>(
   aggregateId: string,
   payload: EventPayloads[T],
   version = 1,
+  traceparent: string | null = null,
 ): Promise<EventEnvelope<T>> {
   const envelope: EventEnvelope<T> = {
     id: randomUUID(),
@@ -21,7 +22,7 @@ export async function writeEvent<T extends EventType>(
     occurredAt: new Date().toISOString(),
     aggregateId,
     version,
-    traceparent: currentTraceparent(),
+    traceparent,
     payload,
   };
   await (trx as Kysely<EventTables>)

@@ -3,7 +3,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, Kind, visit, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { currentScope } from '../observability/trace';
+import type { RequestScope } from '../observability/trace';
 import { isCodedError } from './errors';
 
 /**
@@ -31,27 +31,38 @@ const CLIENT_CODES = new Set([
   'PERSISTED_QUERY_ID_REQUIRED',
 ]);
 
+/** The context every server here builds: whatever it holds, plus the request's scope. */
+export interface ScopedContext {
+  scope: RequestScope;
+}
+
+/** An error a client may see as it is (a coded domain error or a known code), not a fault of ours. */
+export function isClientError(error: GraphQLError | GraphQLFormattedError, original: unknown, moreCodes: ReadonlySet<unknown> = new Set()): boolean {
+  const code = error.extensions?.code;
+  return isCodedError(original) || (typeof code === 'string' && CLIENT_CODES.has(code)) || moreCodes.has(code);
+}
+
+const MASKED_CODE = 'INTERNAL_SERVER_ERROR';
+
 /**
- * Known errors pass unchanged; unexpected ones are logged with the trace id and, outside
- * development, reach the client as INTERNAL_SERVER_ERROR with no stack, SQL or URL.
+ * Known errors pass unchanged; unexpected ones, outside development, reach the client as
+ * INTERNAL_SERVER_ERROR with no stack, SQL or URL. The request log plugin logs them and adds
+ * the trace id (formatError is not told which request an error belongs to).
  */
-export function formatErrorFor(log: Logger, production: boolean) {
+export function formatErrorFor(production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const code = formatted.extensions?.code;
-    if (isCodedError(original) || (typeof code === 'string' && CLIENT_CODES.has(code))) {
+    if (isClientError(formatted, original)) {
       if (!production) return formatted;
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    const traceId = currentScope()?.trace.traceId;
-    log.error({ err: original, traceId, path: formatted.path }, 'unexpected error');
     if (!production) return formatted;
     return {
       message: 'Internal server error.',
       path: formatted.path,
       locations: formatted.locations,
-      extensions: { code: 'INTERNAL_SERVER_ERROR', traceId },
+      extensions: { code: MASKED_CODE },
     };
   };
 }
@@ -59,31 +70,43 @@ export function formatErrorFor(log: Logger, production: boolean) {
 /**
  * Per request: a histogram sample, SQL statement and cache counters by operation (also sent
  * back as x-sql-statements / x-cache-* headers, which only the router sees), and one log line.
+ * Unexpected errors are logged with their stack and the trace id, which masked errors also
+ * carry to the client so a report can be matched to the log. `clientCodes`: codes this server
+ * gives on purpose beyond the shared ones.
  */
-export function requestLogPlugin<T extends BaseContext>(log: Logger, metrics: Metrics): ApolloServerPlugin<T> {
+export function requestLogPlugin<T extends ScopedContext>(log: Logger, metrics: Metrics, clientCodes: ReadonlySet<unknown> = new Set()): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
+        async didEncounterErrors(ctx) {
+          const traceId = ctx.contextValue.scope.trace.traceId;
+          for (const error of ctx.errors) {
+            const original = unwrapResolverError(error);
+            if (!isClientError(error, original, clientCodes)) log.error({ err: original, traceId, path: error.path }, 'unexpected error');
+          }
+        },
         async willSendResponse(ctx) {
-          const scope = currentScope();
+          const { scope } = ctx.contextValue;
+          const traceId = scope.trace.traceId;
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           const operation = ctx.operationName ?? ctx.request.operationName ?? 'anonymous';
           const errors = ctx.errors?.length ?? 0;
           metrics.requestDuration.observe({ operation, outcome: errors ? 'error' : 'ok' }, seconds);
-          if (scope) {
-            metrics.sqlStatements.inc({ operation }, scope.sqlStatements);
-            metrics.cacheLookups.inc({ operation, result: 'hit' }, scope.cacheHits);
-            metrics.cacheLookups.inc({ operation, result: 'miss' }, scope.cacheMisses);
-            ctx.response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
-            ctx.response.http.headers.set('x-cache-hits', String(scope.cacheHits));
-            ctx.response.http.headers.set('x-cache-misses', String(scope.cacheMisses));
+          metrics.sqlStatements.inc({ operation }, scope.sqlStatements);
+          metrics.cacheLookups.inc({ operation, result: 'hit' }, scope.cacheHits);
+          metrics.cacheLookups.inc({ operation, result: 'miss' }, scope.cacheMisses);
+          ctx.response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
+          ctx.response.http.headers.set('x-cache-hits', String(scope.cacheHits));
+          ctx.response.http.headers.set('x-cache-misses', String(scope.cacheMisses));
+          const body = ctx.response.body;
+          if (body.kind === 'single' && body.singleResult.errors?.some((e) => e.extensions?.code === MASKED_CODE)) {
+            body.singleResult.errors = body.singleResult.errors.map((e) =>
+              e.extensions?.code === MASKED_CODE ? { ...e, extensions: { ...e.extensions, traceId } } : e,
+            );
           }
-          const traceId = scope?.trace.traceId;
           log.info({ operation, durationMs: Math.round(seconds * 1e4) / 10, traceId, errors }, 'graphql request');
-          if (scope) {
-            log.debug({ operation, traceId, sqlStatements: scope.sqlStatements, cacheHits: scope.cacheHits, cacheMisses: scope.cacheMisses }, 'request counters');
-          }
+          log.debug({ operation, traceId, sqlStatements: scope.sqlStatements, cacheHits: scope.cacheHits, cacheMisses: scope.cacheMisses }, 'request counters');
         },
       };
     },

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { childTrace, formatTraceparent, parseTraceparent, runInScope, type TraceContext } from '../observability/trace';
+import { childTrace, formatTraceparent, newRequestScope, parseTraceparent, type RequestScope } from '../observability/trace';
 
 export class HttpError extends Error {
   constructor(
@@ -19,8 +19,8 @@ export interface GraphQLEndpoint<TContext extends BaseContext> {
   path: string;
   apollo: ApolloServer<TContext>;
   maxBodyBytes: number;
-  /** Builds the per-request context; throw HttpError to refuse the request outright. */
-  context: (req: IncomingMessage, body: Buffer, trace: TraceContext) => Promise<TContext>;
+  /** Builds the per-request context around its scope; throw HttpError to refuse the request outright. */
+  context: (req: IncomingMessage, body: Buffer, scope: RequestScope) => Promise<TContext>;
 }
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -69,8 +69,8 @@ function parseJsonBody(req: IncomingMessage, body: Buffer): unknown {
 
 /**
  * A small node:http integration for Apollo Server: it keeps the raw body (subgraphs check a
- * signature over it), runs every request inside a trace scope, and serves plain routes such
- * as health, metrics and the JWKS beside /graphql.
+ * signature over it), gives every request a scope (its trace and counters) for the GraphQL
+ * context, and serves plain routes such as health, metrics and the JWKS beside /graphql.
  */
 export async function startHttpServer<TContext extends BaseContext>(options: HttpServerOptions<TContext>): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const { graphql, routes, log } = options;
@@ -78,13 +78,13 @@ export async function startHttpServer<TContext extends BaseContext>(options: Htt
     const url = new URL(req.url ?? '/', 'http://localhost');
     const trace = childTrace(parseTraceparent(req.headers.traceparent as string | undefined));
     res.setHeader('traceresponse', formatTraceparent(trace));
-    runInScope(trace, async () => {
+    void (async () => {
       try {
         const route = routes[url.pathname];
         if (route) return await route(req, res);
         if (url.pathname !== graphql.path) return sendJson(res, 404, { error: 'not found' });
         const body = await readBody(req, graphql.maxBodyBytes);
-        const context = await graphql.context(req, body, trace);
+        const context = await graphql.context(req, body, newRequestScope(trace));
         const headers = new HeaderMap();
         for (const [name, value] of Object.entries(req.headers)) {
           if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -107,7 +107,7 @@ export async function startHttpServer<TContext extends BaseContext>(options: Htt
         if (!res.headersSent) graphqlError(res, new HttpError(500, 'Internal server error.', 'INTERNAL_SERVER_ERROR'));
         else res.end();
       }
-    });
+    })();
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

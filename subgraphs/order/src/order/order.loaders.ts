@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { byKey, cachedLoader, grouped, SingleFlight, type EntityCache, type SubgraphDeps } from '@shop/runtime';
+import { byKey, cachedLoader, grouped, SingleFlight, type EntityCache, type RequestScope, type SubgraphDeps } from '@shop/runtime';
 import { findLinesByOrderIds, findOrdersByIds, findRecentOrdersByUsers } from './order.repository';
 import type { OrderDatabase, OrderLineRow, OrderRow } from './order.table';
 
@@ -18,10 +18,7 @@ export class OrderCaches {
   readonly recent: EntityCache<string[]>;
   private readonly recentFlight = new SingleFlight<OrderRow[]>();
 
-  constructor(
-    private readonly deps: Pick<SubgraphDeps<OrderDatabase>, 'entityCache' | 'env'>,
-    private readonly db: Kysely<OrderDatabase>,
-  ) {
+  constructor(private readonly deps: Pick<SubgraphDeps<OrderDatabase>, 'entityCache' | 'env'>) {
     this.rows = deps.entityCache<OrderRow>('order');
     this.lines = deps.entityCache<OrderLineRow[]>('orderLines');
     this.recent = deps.entityCache<string[]>('recentOrders');
@@ -33,17 +30,20 @@ export class OrderCaches {
     await this.recent.invalidate([userId]);
   }
 
-  loaders() {
+  /** One request's loaders, reading through `db` (the request's handle) and counting into `scope`. */
+  loaders(db: Kysely<OrderDatabase>, scope: RequestScope) {
     const enabled = this.deps.env.CACHE_ENABLED;
     const orderById = cachedLoader({
       cache: this.rows,
-      load: byKey((ids) => findOrdersByIds(this.db, ids), (row) => row.id),
+      load: byKey((ids) => findOrdersByIds(db, ids), (row) => row.id),
       enabled,
+      scope,
     });
     const linesByOrderId = cachedLoader({
       cache: this.lines,
-      load: grouped((ids) => findLinesByOrderIds(this.db, ids), (line) => line.order_id),
+      load: grouped((ids) => findLinesByOrderIds(db, ids), (line) => line.order_id),
       enabled,
+      scope,
     });
     // A user's newest orders: ids from the cache and rows through orderById, or, on a miss,
     // the rows themselves in one statement for every user in the batch.
@@ -55,7 +55,7 @@ export class OrderCaches {
         const started = Date.now();
         const loaded = await this.recentFlight.load(
           missing,
-          grouped((ids) => findRecentOrdersByUsers(this.db, ids, RECENT_ORDERS), (row) => row.user_id),
+          grouped((ids) => findRecentOrdersByUsers(db, ids, RECENT_ORDERS), (row) => row.user_id),
         );
         for (const [userId, rows] of loaded) {
           result.set(userId, rows);

@@ -70,6 +70,8 @@ export class OrderService {
     private readonly relay: OutboxRelay,
     private readonly caches: OrderCaches,
     readonly currency: string,
+    /** The request's trace, carried by the events it causes. */
+    private readonly traceparent: string | null = null,
   ) {}
 
   map(row: OrderRow): Order;
@@ -147,11 +149,18 @@ export class OrderService {
         return { row: sameRequest(winner, hash), placed: false };
       }
       await repository.insertOrderLines(trx, priced.map((l) => ({ ...l, order_id: inserted.id })));
-      await writeEvent(trx, 'order.placed', inserted.id, {
-        orderId: inserted.id,
-        userId: inserted.user_id,
-        lines: priced.map((l) => ({ productId: l.product_id, quantity: l.quantity })),
-      });
+      await writeEvent(
+        trx,
+        'order.placed',
+        inserted.id,
+        {
+          orderId: inserted.id,
+          userId: inserted.user_id,
+          lines: priced.map((l) => ({ productId: l.product_id, quantity: l.quantity })),
+        },
+        1,
+        this.traceparent,
+      );
       return { row: inserted, placed: true };
     });
     if (placed) {
@@ -173,7 +182,7 @@ export class OrderService {
       const next = nextStatus(current.status, 'cancel');
       if (next === null) throw new ConflictError(`A ${current.status} order cannot be cancelled.`);
       const updated = await repository.setOrderStatus(trx, id, next);
-      await writeEvent(trx, 'order.cancelled', id, { orderId: id, userId: current.user_id });
+      await writeEvent(trx, 'order.cancelled', id, { orderId: id, userId: current.user_id }, 1, this.traceparent);
       return { row: updated, cancelled: true };
     });
     if (cancelled) {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { byKey, cachedLoader, SingleFlight, type EntityCache, type SubgraphDeps } from '@shop/runtime';
+import { byKey, cachedLoader, SingleFlight, type EntityCache, type RequestScope, type SubgraphDeps } from '@shop/runtime';
 import { findProductsByIds, findProductsBySkus } from './product.repository';
 import type { ProductDatabase, ProductRow } from './product.table';
 
@@ -13,10 +13,7 @@ export class ProductCaches {
   readonly skus: EntityCache<string>;
   private readonly skuFlight = new SingleFlight<ProductRow>();
 
-  constructor(
-    private readonly deps: Pick<SubgraphDeps<ProductDatabase>, 'entityCache' | 'env'>,
-    private readonly db: Kysely<ProductDatabase>,
-  ) {
+  constructor(private readonly deps: Pick<SubgraphDeps<ProductDatabase>, 'entityCache' | 'env'>) {
     this.rows = deps.entityCache<ProductRow>('product');
     this.skus = deps.entityCache<string>('productSku');
   }
@@ -26,12 +23,14 @@ export class ProductCaches {
     return this.rows.invalidate(ids);
   }
 
-  loaders() {
+  /** One request's loaders, reading through `db` (the request's handle) and counting into `scope`. */
+  loaders(db: Kysely<ProductDatabase>, scope: RequestScope) {
     const enabled = this.deps.env.CACHE_ENABLED;
     const byId = cachedLoader({
       cache: this.rows,
-      load: byKey((ids) => findProductsByIds(this.db, ids), (row) => row.id),
+      load: byKey((ids) => findProductsByIds(db, ids), (row) => row.id),
       enabled,
+      scope,
     });
     // A sku resolves to an id through its own cache; rows found by sku fill the row cache too.
     const bySku = new DataLoader<string, ProductRow | null>(async (skus) => {
@@ -40,7 +39,7 @@ export class ProductCaches {
       const found = new Map<string, ProductRow>();
       if (missing.length > 0) {
         const started = Date.now();
-        const rows = await this.skuFlight.load(missing, byKey((s) => findProductsBySkus(this.db, s), (row) => row.sku));
+        const rows = await this.skuFlight.load(missing, byKey((s) => findProductsBySkus(db, s), (row) => row.sku));
         for (const [sku, row] of rows) {
           found.set(sku, row);
           byId.prime(row.id, row);

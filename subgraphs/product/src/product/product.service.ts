@@ -43,6 +43,8 @@ export class ProductService {
     private readonly relay: OutboxRelay,
     private readonly caches: ProductCaches,
     readonly currency: string,
+    /** The request's trace, carried by the events it causes. */
+    private readonly traceparent: string | null = null,
   ) {}
 
   map(row: ProductRow): Product;
@@ -76,7 +78,7 @@ export class ProductService {
     try {
       const row = await this.db.transaction().execute(async (trx) => {
         const created = await repository.insertProduct(trx, values);
-        await writeEvent(trx, 'product.created', created.id, pricedPayload(created), created.version);
+        await writeEvent(trx, 'product.created', created.id, pricedPayload(created), created.version, this.traceparent);
         return created;
       });
       return await this.committed(row);
@@ -94,7 +96,7 @@ export class ProductService {
       const priced = (patch.price_cents !== undefined && patch.price_cents !== current.price_cents) || (patch.name !== undefined && patch.name !== current.name);
       if (Object.keys(patch).length === 0) return current;
       const updated = (await repository.updateProduct(trx, id, patch, priced))!;
-      if (priced) await writeEvent(trx, 'product.price-changed', updated.id, pricedPayload(updated), updated.version);
+      if (priced) await writeEvent(trx, 'product.price-changed', updated.id, pricedPayload(updated), updated.version, this.traceparent);
       return updated;
     });
     return this.committed(row);

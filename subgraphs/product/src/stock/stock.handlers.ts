@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { EventEnvelope, OrderLine } from '@shop/contracts';
-import { isUuid, writeEvent, type AfterCommit, type OutboxRelay } from '@shop/runtime';
+import { continueTraceparent, isUuid, writeEvent, type AfterCommit, type OutboxRelay } from '@shop/runtime';
 import type { ProductDatabase } from '../product/product.table';
 import { adjustStock, findReservation, insertReservation, lockOrder, lockStock, setReservationStatus } from './reservation.repository';
 
@@ -26,10 +26,10 @@ export function stockHandlers(relay: OutboxRelay, onStockChanged: (productIds: s
       const failure = await tryReserve(trx, lines);
       await insertReservation(trx, { orderId, userId, status: failure ? 'failed' : 'held', lines });
       if (failure) {
-        await writeEvent(trx, 'stock.reservation-failed', orderId, { orderId, userId, lines, reason: failure });
+        await writeEvent(trx, 'stock.reservation-failed', orderId, { orderId, userId, lines, reason: failure }, 1, continueTraceparent(event.traceparent));
         return afterCommit([]);
       }
-      await writeEvent(trx, 'stock.reserved', orderId, { orderId, userId, lines });
+      await writeEvent(trx, 'stock.reserved', orderId, { orderId, userId, lines }, 1, continueTraceparent(event.traceparent));
       return afterCommit(lines.map((l) => l.productId));
     },
 

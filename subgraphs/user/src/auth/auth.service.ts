@@ -30,6 +30,8 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly keys: readonly SigningKey[],
     private readonly tokens: TokenOptions,
+    /** The request's trace, carried by the events it causes. */
+    private readonly traceparent: string | null = null,
   ) {}
 
   async signUp(input: SignUpInput): Promise<AuthPayload> {
@@ -44,7 +46,7 @@ export class AuthService {
       // If the commit fails after the session was stored, that session names a user that does
       // not exist, and refreshSession refuses it.
       registered = await this.db.transaction().execute(async (trx) => {
-        const row = await registerUser(trx, { email, name, role: 'CUSTOMER', passwordHash });
+        const row = await registerUser(trx, { email, name, role: 'CUSTOMER', passwordHash }, this.traceparent);
         const session = await this.sessions.create(row.id);
         return { user: toUser(row), session };
       });

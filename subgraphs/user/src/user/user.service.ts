@@ -14,6 +14,7 @@ export function toUser(row: UserRow): User {
 export async function registerUser(
   trx: Transaction<UserDatabase>,
   values: { email: string; name: string; role: Role; passwordHash: string },
+  traceparent: string | null = null,
 ): Promise<UserRow> {
   const row = await repository.insertUser(trx, {
     email: values.email,
@@ -21,7 +22,7 @@ export async function registerUser(
     role: values.role,
     password_hash: values.passwordHash,
   });
-  await writeEvent(trx, 'user.registered', row.id, { userId: row.id, email: row.email, name: row.name });
+  await writeEvent(trx, 'user.registered', row.id, { userId: row.id, email: row.email, name: row.name }, 1, traceparent);
   return row;
 }
 
