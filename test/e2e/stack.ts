@@ -21,7 +21,7 @@ export interface Stack {
   sqlStatements(name: SubgraphName): Promise<number>;
   /** The database a subgraph of this stack owns, for seeding and direct checks. */
   database(name: SubgraphName): string;
-  query<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  query<T = any>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   stopSubgraph(name: SubgraphName): Promise<void>;
   startSubgraph(name: SubgraphName): Promise<void>;
   /** Another router process over the same subgraphs (another replica, or another config); stopped with the stack. */
@@ -92,7 +92,7 @@ export async function startStack(overrides: Partial<Record<SubgraphName | 'route
         .filter((line) => line.startsWith('sql_statements_total{'))
         .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
     },
-    query: (query, variables, token) => routerRequest(routerUrl, query, variables, token),
+    query: (query, variables, token, headers) => routerRequest(routerUrl, query, variables, token, headers),
     stopSubgraph,
     startSubgraph,
     async startRouter(env = {}) {

@@ -125,6 +125,31 @@ describe('shopping', () => {
     });
   });
 
+  it('carries the client’s trace from the request into the order’s events and the stock verdict', async () => {
+    const shopper = await signUp();
+    const product = await createProduct(5);
+    await addToCart(shopper.accessToken, product.id, 1);
+    const traceId = randomUUID().replaceAll('-', '');
+    const idempotencyKey = randomUUID();
+    const input = { idempotencyKey, items: [{ productId: product.id, quantity: 1 }] };
+    const order = await eventually(async () =>
+      ok(await stack.query(PLACE_ORDER, { input }, shopper.accessToken, { traceparent: `00-${traceId}-${'1'.repeat(16)}-01` })).placeOrder,
+    );
+    await eventually(async () => expect(await orderStatus(shopper.accessToken, order.id)).toBe('CONFIRMED'));
+
+    const traceOf = async (subgraph: 'order' | 'product', type: string) => {
+      const db = createDatabase<any>({ url: POSTGRES_URL, database: stack.database(subgraph) });
+      try {
+        const row = await db.selectFrom('outbox').select('traceparent').where('aggregate_id', '=', order.id).where('type', '=', type).executeTakeFirstOrThrow();
+        return (row.traceparent as string).split('-')[1];
+      } finally {
+        await db.destroy();
+      }
+    };
+    expect(await traceOf('order', 'order.placed')).toBe(traceId);
+    expect(await traceOf('product', 'stock.reserved')).toBe(traceId);
+  });
+
   it('rejects an order for more than the stock and leaves the stock unchanged', async () => {
     const shopper = await signUp();
     const [a, b] = [await createProduct(10), await createProduct(1)];
