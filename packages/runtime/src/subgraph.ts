@@ -38,7 +38,12 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
   const metrics = createMetrics(name);
   const signingSecrets = resolveSigningSecrets(env);
   await ensureDatabase(env.POSTGRES_URL, env.POSTGRES_DB);
-  const db = createDatabase<DB & EventTables>({ url: env.POSTGRES_URL, database: env.POSTGRES_DB, poolSize: env.POSTGRES_POOL_SIZE });
+  const db = createDatabase<DB & EventTables>({
+    url: env.POSTGRES_URL,
+    database: env.POSTGRES_DB,
+    poolSize: env.POSTGRES_POOL_SIZE,
+    onIdleConnectionError: (error) => log.warn({ err: error }, 'an idle Postgres connection was closed; the next query opens a new one'),
+  });
   const applied = await migrateToLatest(db, migrations);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, log });
