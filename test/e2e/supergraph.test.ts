@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteRedisKeys, eventually, POSTGRES_URL, type GraphQLResponse } from '@shop/testing';
+import { bumpCacheGenerations, eventually, POSTGRES_URL, type GraphQLResponse } from '@shop/testing';
 import { createDatabase } from '@shop/runtime';
 import { seedDemoAccounts } from '@shop/user-subgraph';
 import { LOG_IN, SIGN_UP, startStack, SUBGRAPHS, type Stack } from './stack';
@@ -238,8 +238,8 @@ describe('shopping', () => {
       ok(await stack.query(query, {}, shopper.accessToken));
       return Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [n, (await stack.sqlStatements(n)) - before[n]] as const)));
     };
-    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the second delete after each write
-    await deleteRedisKeys(stack.redisPrefix);
+    await bumpCacheGenerations(stack.redisPrefix, SUBGRAPHS);
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // every process sees the new generation
     // Cold: users; carts and prices; recent orders and their lines. The router asks for the
     // cart's and the orders' products in two parallel branches of its plan: one statement each,
     // or one for both when they reach the product subgraph within its batch window.

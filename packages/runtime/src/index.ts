@@ -25,4 +25,6 @@ export * from './observability/trace';
 export * from './subgraph';
 export * from './process';
 export * from './cache/entity-cache';
+export * from './cache/invalidation-channel';
+export * from './cache/local-layer';
 export * from './events/price-projection';

@@ -4,6 +4,7 @@ import type { Kysely, Migration } from 'kysely';
 import type { GraphQLSchema } from 'graphql';
 import { verifyRequest } from './auth/request-signature';
 import { CacheGeneration, EntityCache } from './cache/entity-cache';
+import { InvalidationChannel } from './cache/invalidation-channel';
 import { createRedis, pingRedis, type Redis } from './cache/redis';
 import { resolveSigningSecrets, type ServiceEnv } from './config';
 import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase } from './db/database';
@@ -29,8 +30,14 @@ export interface SubgraphDeps<DB> {
   relay: OutboxRelay;
   signingSecrets: string[];
   cacheGeneration: CacheGeneration;
-  /** A read-through cache for one entity, TTL from CACHE_TTLS / CACHE_TTL_SECONDS. */
-  entityCache<V>(entity: string, schemaVersion?: number): EntityCache<V>;
+  /** Carries invalidations between replicas, for the in-process layers of shared entities. */
+  invalidations: InvalidationChannel;
+  /**
+   * A read-through cache for one entity, TTL from CACHE_TTLS / CACHE_TTL_SECONDS. `shared`:
+   * the same for every caller (never per-user data), so also kept in process memory for
+   * CACHE_LOCAL_TTL_SECONDS.
+   */
+  entityCache<V>(entity: string, options?: { schemaVersion?: number; shared?: boolean }): EntityCache<V>;
 }
 
 export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrations: Record<string, Migration>): Promise<SubgraphDeps<DB>> {
@@ -60,21 +67,24 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
   const relay = new OutboxRelay(db, bus, { pollMs: env.OUTBOX_POLL_MS, log, metrics });
   const cacheGeneration = new CacheGeneration(redis, name, log);
   await cacheGeneration.sync();
-  const entityCache = <V>(entity: string, schemaVersion = 1) =>
+  const invalidations = new InvalidationChannel(redis, `${env.REDIS_KEY_PREFIX}${name}:cache:invalidations`, log);
+  const entityCache = <V>(entity: string, options: { schemaVersion?: number; shared?: boolean } = {}) =>
     new EntityCache<V>(redis, {
       subgraph: name,
       entity,
-      schemaVersion,
+      schemaVersion: options.schemaVersion ?? 1,
       ttlSeconds: env.CACHE_TTLS[entity] ?? env.CACHE_TTL_SECONDS,
       generation: cacheGeneration,
       log,
       metrics,
+      local: options.shared ? { ttlMs: env.CACHE_LOCAL_TTL_SECONDS * 1000, maxEntries: env.CACHE_LOCAL_MAX_ENTRIES, channel: invalidations } : undefined,
     });
-  return { name, env, log, metrics, db, redis, bus, relay, signingSecrets, cacheGeneration, entityCache };
+  return { name, env, log, metrics, db, redis, bus, relay, signingSecrets, cacheGeneration, invalidations, entityCache };
 }
 
 export async function closeSubgraphDeps(deps: SubgraphDeps<any>): Promise<void> {
   deps.cacheGeneration.stop();
+  deps.invalidations.stop();
   await deps.relay.stop();
   await deps.bus.close().catch(() => undefined);
   deps.redis.disconnect();

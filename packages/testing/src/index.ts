@@ -68,6 +68,20 @@ export function createTestRun(): TestRun {
   return run;
 }
 
+/**
+ * Empties the caches of running subgraphs (Redis and their in-process layers) the way an
+ * operator would: a new cache generation for each. The processes notice within a second.
+ */
+export async function bumpCacheGenerations(redisPrefix: string, subgraphs: readonly string[]): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for (const name of subgraphs) await redis.incr(`${redisPrefix}${name}:cache:generation`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {

@@ -28,7 +28,7 @@ export class CartCaches {
 
   constructor(private readonly deps: Pick<SubgraphDeps<CartDatabase>, 'entityCache' | 'env'>) {
     this.carts = deps.entityCache<StoredCart>('cart');
-    this.prices = deps.entityCache<ProductPriceRow>('productPrice');
+    this.prices = deps.entityCache<ProductPriceRow>('productPrice', { shared: true });
   }
 
   /** One request's loaders, reading through `db` (the request's handle) and counting into `scope`. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRun, deleteRedisKeys, envelope, eventually, subgraphRequest, TestPublisher } from '@shop/testing';
+import { createTestRun, envelope, eventually, subgraphRequest, TestPublisher } from '@shop/testing';
 import { createCartApp, type CartApp } from '../src/app';
 import { parseConfig } from '../src/config';
 import { seedCarts, upsertProductPrices } from '../src/seed';
@@ -32,7 +32,7 @@ describe('cart cache', () => {
     await upsertProductPrices(app.deps.db, products);
     const shopper = customer();
     await seedCarts(app.deps.db, { userIds: [shopper.userId], products, linesPerCart: 50 });
-    await deleteRedisKeys(`${run.redisPrefix}cart:`);
+    await app.deps.cacheGeneration.bump(); // cold: Redis and the in-process layer
     const cold = await read(shopper);
     expect(cold.cart.items).toHaveLength(50);
     expect(cold.sql).toBe(2);

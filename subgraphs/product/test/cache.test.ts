@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRun, deleteRedisKeys, envelope, eventually, subgraphRequest, TestPublisher } from '@shop/testing';
+import { createTestRun, envelope, eventually, subgraphRequest, TestPublisher } from '@shop/testing';
 import { createProductApp, type ProductApp } from '../src/app';
 import { parseConfig } from '../src/config';
 
@@ -18,7 +18,8 @@ async function entities(ids: string[]) {
   return { products: res.data._entities as Array<{ id: string; price: { amountCents: number }; stock: number }>, sql: Number(res.headers.get('x-sql-statements')), hits: Number(res.headers.get('x-cache-hits')) };
 }
 
-const flushCache = () => deleteRedisKeys(`${run.redisPrefix}product:product`);
+/** Cold: a new cache generation empties Redis and the in-process layer alike. */
+const flushCache = () => app.deps.cacheGeneration.bump();
 
 beforeAll(async () => {
   app = await createProductApp(parseConfig(run.env('product')));
@@ -52,7 +53,6 @@ describe('product cache', () => {
 
   it('reads by sku through the id cache: warm reads cost no statement', async () => {
     await flushCache();
-    await deleteRedisKeys(`${run.redisPrefix}product:productSku`);
     const query = `{ productBySku(sku: "CACHE-7") { id sku price { amountCents } } }`;
     const cold = await subgraphRequest(app.url, query);
     expect(cold.data.productBySku.sku).toBe('CACHE-7');

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { throttledLog, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RequestScope } from '../observability/trace';
+import type { InvalidationChannel } from './invalidation-channel';
+import { LocalLayer, type LocalLayerOptions } from './local-layer';
 
 /**
  * The cache generation of one subgraph, shared by its replicas through Redis. It is part of
@@ -33,6 +35,15 @@ export class CacheGeneration {
 
   /** null while unknown (Redis unreachable): the cache is bypassed, never guessed. */
   current(): number | null {
+    return this.value;
+  }
+
+  /**
+   * Empties every cache layer of this subgraph at once, in every replica (each sees the new
+   * generation within `refreshMs`; this one at once). Throws when Redis is unreachable.
+   */
+  async bump(): Promise<number> {
+    this.value = await this.redis.incr(this.key);
     return this.value;
   }
 
@@ -77,11 +88,17 @@ export interface EntityCacheOptions {
   generation: CacheGeneration;
   log: Logger;
   metrics?: Metrics;
+  /**
+   * An in-process layer in front of Redis, only for data every caller may see. Replicas tell
+   * each other what they invalidate through `channel`; the layer is bypassed while it is down.
+   */
+  local?: LocalLayerOptions & { channel: InvalidationChannel };
 }
 
 /**
- * A Redis read-through cache for one entity type, keyed by id. Any Redis failure turns into a
- * miss (reads) or a generation bump (invalidations): slower, never wrong, never failing.
+ * A Redis read-through cache for one entity type, keyed by id, with an optional in-process
+ * layer in front. Any Redis failure turns into a miss (reads) or a generation bump
+ * (invalidations): slower, never wrong, never failing.
  */
 export class EntityCache<V> {
   /** Concurrent database reads of this entity in this process. */
@@ -89,11 +106,35 @@ export class EntityCache<V> {
   /** When each key was last invalidated here: a read that began before must not write back. */
   private readonly invalidatedAt = new Map<string, number>();
   private readonly logThrottled = throttledLog(30_000);
+  private readonly local: LocalLayer<V> | null = null;
 
   constructor(
     private readonly redis: Redis,
     readonly options: EntityCacheOptions,
-  ) {}
+  ) {
+    const local = options.local;
+    if (local && local.ttlMs > 0 && local.maxEntries > 0) {
+      const layer = new LocalLayer<V>(local);
+      this.local = layer;
+      local.channel.listen(
+        options.entity,
+        (ids) => {
+          this.remember(ids);
+          layer.delete(ids);
+        },
+        () => layer.clear(),
+      );
+    }
+  }
+
+  /** The in-process layer, when it may be used now: only while invalidations reach this replica. */
+  private localLayer(): LocalLayer<V> | null {
+    return this.local && this.options.local!.channel.live ? this.local : null;
+  }
+
+  private writableBack(id: string, readStartedAt: number): boolean {
+    return (this.invalidatedAt.get(id) ?? -Infinity) < readStartedAt;
+  }
 
   private key(generation: number, id: string): string {
     const { subgraph, entity, schemaVersion } = this.options;
@@ -104,10 +145,19 @@ export class EntityCache<V> {
     const found = new Map<string, V>();
     const generation = this.options.generation.current();
     if (generation === null || ids.length === 0) return found;
+    const local = this.localLayer();
+    const wanted = local ? local.take(generation, ids, found) : ids;
+    if (wanted.length === 0) return found;
+    const started = Date.now();
     try {
-      const values = await this.redis.mget(ids.map((id) => this.key(generation, id)));
+      const values = await this.redis.mget(wanted.map((id) => this.key(generation, id)));
       values.forEach((value, i) => {
-        if (value !== null) found.set(ids[i]!, reviveDates(JSON.parse(value)) as V);
+        if (value === null) return;
+        const id = wanted[i]!;
+        const parsed = reviveDates(JSON.parse(value)) as V;
+        found.set(id, parsed);
+        // An invalidation heard while this MGET was out may have come after Redis answered it.
+        if (local && this.writableBack(id, started)) local.put(generation, id, parsed);
       });
     } catch (error) {
       this.warn(error);
@@ -118,8 +168,10 @@ export class EntityCache<V> {
   /** `readStartedAt`: when the read that produced these values began (see invalidate). */
   async setMany(entries: Array<[string, V]>, readStartedAt = Date.now()): Promise<void> {
     const generation = this.options.generation.current();
-    entries = entries.filter(([id]) => (this.invalidatedAt.get(id) ?? -Infinity) < readStartedAt);
+    entries = entries.filter(([id]) => this.writableBack(id, readStartedAt));
     if (generation === null || entries.length === 0) return;
+    const local = this.localLayer();
+    if (local) for (const [id, value] of entries) local.put(generation, id, value);
     const pipeline = this.redis.pipeline();
     for (const [id, value] of entries) {
       // ±10% jitter so entries written together do not expire together.
@@ -133,11 +185,15 @@ export class EntityCache<V> {
     }
   }
 
-  /** Call after the transaction that changed these ids has committed. */
+  /**
+   * Call after the transaction that changed these ids has committed: drops them here at once,
+   * from Redis, and (through the channel) from every other replica's in-process layer.
+   */
   async invalidate(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     this.flight.forget(ids);
     this.remember(ids);
+    this.local?.delete(ids);
     const generation = this.options.generation.current();
     if (generation === null) {
       this.options.generation.markMissed();
@@ -146,7 +202,10 @@ export class EntityCache<V> {
     const keys = ids.map((id) => this.key(generation, id));
     try {
       await this.redis.del(...keys);
+      if (this.local) await this.options.local!.channel.publish(this.options.entity, ids);
     } catch (error) {
+      // Unsent, other replicas could keep serving these from memory: the generation bump
+      // that follows empties every replica's layers as well as Redis.
       this.options.generation.markMissed();
       this.warn(error);
       return;

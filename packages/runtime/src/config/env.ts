@@ -49,6 +49,8 @@ export const url = (fallback: string, protocols: string[]) =>
 
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+export const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

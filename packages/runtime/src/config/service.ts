@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { list, logLevel, nodeEnv, port, positiveInt, url } from './env';
+import { list, logLevel, nodeEnv, nonNegativeInt, port, positiveInt, url } from './env';
 
 /** Per-entity cache TTLs, e.g. `product=300,cartLines=30`; entities not named use CACHE_TTL_SECONDS. */
 const ttlMap = z
@@ -50,6 +50,9 @@ export function serviceEnvSchema(defaults: { port: number; database: string }) {
       .transform((value) => value === 'true'),
     CACHE_TTL_SECONDS: positiveInt(60),
     CACHE_TTLS: ttlMap,
+    /** Seconds an entry every caller may see (a product, a price) is kept in process memory too; 0 turns that layer off. */
+    CACHE_LOCAL_TTL_SECONDS: nonNegativeInt(5),
+    CACHE_LOCAL_MAX_ENTRIES: positiveInt(10_000),
     SHOP_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   });
 }

@@ -14,8 +14,8 @@ export class ProductCaches {
   private readonly skuFlight = new SingleFlight<ProductRow>();
 
   constructor(private readonly deps: Pick<SubgraphDeps<ProductDatabase>, 'entityCache' | 'env'>) {
-    this.rows = deps.entityCache<ProductRow>('product');
-    this.skus = deps.entityCache<string>('productSku');
+    this.rows = deps.entityCache<ProductRow>('product', { shared: true });
+    this.skus = deps.entityCache<string>('productSku', { shared: true });
   }
 
   /** After a commit that changed these products (price, name, stock). */

@@ -1,0 +1,145 @@
+import Redis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestRun, eventually, REDIS_URL } from '@shop/testing';
+import { CacheGeneration, createLogger, createRedis, EntityCache, InvalidationChannel } from '../src';
+
+/**
+ * The in-process layer of shared entities on the real Redis: two replicas of one subgraph,
+ * each with its own connections, memory and subscription, as two processes would have.
+ */
+const run = createTestRun();
+const log = createLogger('local-cache-test', 'silent');
+const SUBGRAPH = 'catalog';
+const CHANNEL = `${run.redisPrefix}${SUBGRAPH}:cache:invalidations`;
+
+interface Thing {
+  name: string;
+}
+
+interface Replica {
+  redis: Redis;
+  generation: CacheGeneration;
+  channel: InvalidationChannel;
+  things: EntityCache<Thing>;
+}
+
+const replicas: Replica[] = [];
+let admin: Redis;
+
+async function replica(ttlMs = 60_000): Promise<Replica> {
+  const redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
+  const generation = new CacheGeneration(redis, SUBGRAPH, log, 100);
+  const channel = new InvalidationChannel(redis, CHANNEL, log);
+  const things = new EntityCache<Thing>(redis, {
+    subgraph: SUBGRAPH,
+    entity: 'thing',
+    schemaVersion: 1,
+    ttlSeconds: 60,
+    generation,
+    log,
+    local: { ttlMs, maxEntries: 100, channel },
+  });
+  const created = { redis, generation, channel, things };
+  replicas.push(created);
+  await eventually(async () => {
+    await generation.sync();
+    expect(generation.current()).not.toBeNull();
+    expect(channel.live).toBe(true);
+  });
+  return created;
+}
+
+/** Deletes the Redis copy behind the cache's back: whatever is still served comes from memory. */
+async function deleteFromRedis(id: string) {
+  const keys = await admin.keys(`${run.redisPrefix}${SUBGRAPH}:thing:*:${id}`);
+  if (keys.length) await admin.del(...keys);
+}
+
+const names = async (r: Replica, ids: string[]) => Object.fromEntries([...(await r.things.getMany(ids))].map(([id, thing]) => [id, thing.name]));
+
+beforeAll(() => {
+  admin = new Redis(REDIS_URL);
+});
+
+afterAll(async () => {
+  for (const r of replicas) {
+    r.generation.stop();
+    r.channel.stop();
+    r.redis.disconnect();
+  }
+  admin.disconnect();
+  await run.cleanup();
+});
+
+describe('in-process layer of shared entities', () => {
+  it('serves what it has read from memory, without asking Redis', async () => {
+    const [a, b] = [await replica(), await replica()];
+    await a.things.setMany([['1', { name: 'one' }]]);
+    expect(await names(b, ['1'])).toEqual({ '1': 'one' }); // from Redis, and now in b's memory too
+    await deleteFromRedis('1');
+    expect(await names(a, ['1'])).toEqual({ '1': 'one' });
+    expect(await names(b, ['1'])).toEqual({ '1': 'one' });
+    const c = await replica();
+    expect(await names(c, ['1'])).toEqual({});
+  });
+
+  it('drops an invalidated entry at once here and, through the channel, on the other replica', async () => {
+    const [a, b] = [await replica(), await replica()];
+    await a.things.setMany([['2', { name: 'two' }]]);
+    expect(await names(b, ['2'])).toEqual({ '2': 'two' });
+    await a.things.invalidate(['2']);
+    expect(await names(a, ['2'])).toEqual({});
+    await eventually(async () => expect(await names(b, ['2'])).toEqual({}));
+  });
+
+  it('lets an entry live in memory no longer than its local lifetime', async () => {
+    const a = await replica(200);
+    await a.things.setMany([['3', { name: 'three' }]]);
+    await deleteFromRedis('3');
+    expect(await names(a, ['3'])).toEqual({ '3': 'three' });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await names(a, ['3'])).toEqual({});
+  });
+
+  it('empties memory and stops using it while the channel is down, then resumes', async () => {
+    const a = await replica();
+    await a.things.setMany([['4', { name: 'four' }]]);
+    await deleteFromRedis('4');
+    expect(await names(a, ['4'])).toEqual({ '4': 'four' });
+
+    // Cut every subscription of this run's replicas (named after the channel), a's among them.
+    const list = (await admin.client('LIST', 'TYPE', 'pubsub')) as string;
+    const ids = list
+      .split('\n')
+      .filter((line) => line.includes(`name=${CHANNEL} `))
+      .map((line) => /\bid=(\d+)/.exec(line)?.[1]);
+    expect(ids.length).toBeGreaterThanOrEqual(1);
+    for (const id of ids) await admin.client('KILL', 'ID', id!);
+    // Whatever memory held is gone: it could have missed an invalidation while unsubscribed.
+    await eventually(async () => expect(await names(a, ['4'])).toEqual({}));
+    await eventually(async () => expect(a.channel.live).toBe(true));
+
+    await a.things.setMany([['5', { name: 'five' }]]);
+    await deleteFromRedis('5');
+    expect(await names(a, ['5'])).toEqual({ '5': 'five' });
+  });
+
+  it('forgets everything held for an older generation', async () => {
+    const [a, b] = [await replica(), await replica()];
+    await a.things.setMany([['6', { name: 'six' }]]);
+    expect(await names(b, ['6'])).toEqual({ '6': 'six' });
+    await a.generation.bump();
+    expect(await names(a, ['6'])).toEqual({});
+    await eventually(async () => expect(await names(b, ['6'])).toEqual({}));
+  });
+
+  it('shares frozen entries between requests, so none can change what another reads', async () => {
+    const a = await replica();
+    await a.things.setMany([['7', { name: 'seven' }]]);
+    const first = (await a.things.getMany(['7'])).get('7')!;
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => {
+      (first as { name: string }).name = 'changed';
+    }).toThrow(TypeError);
+  });
+});
