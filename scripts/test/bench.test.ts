@@ -19,17 +19,22 @@ describe('bench flags', () => {
   it('defaults to 10,000 products and 1,000 users with 20 orders each, 10 s and 10 connections', () => {
     const parsed = options([]);
     expect(parsed.dataset).toEqual({ products: 10_000, users: 1_000, orders: 20_000, cartLines: 3, linesPerOrder: 3, demoAccounts: false });
-    expect(parsed).toMatchObject({ duration: 10, warmup: 2, connections: 10, fresh: false, basePort: undefined, prefix: 'bench', only: [], outDir: 'bench-results' });
+    expect(parsed).toMatchObject({ duration: 10, warmup: 2, connections: 10, rounds: 1, fresh: false, basePort: undefined, prefix: 'bench', only: [], outDir: 'bench-results' });
   });
 
   it('reads every flag, in both forms', () => {
     const parsed = options([
       '--products', '500', '--users=20', '--orders', '100', '--cart-lines', '4', '--order-lines=2',
-      '--duration', '3', '--warmup', '0', '--connections', '4', '--fresh', '--port', '6000', '--prefix', 'bench_b',
+      '--duration', '3', '--warmup', '0', '--connections', '4', '--rounds=3', '--fresh', '--port', '6000', '--prefix', 'bench_b',
       '--only', 'my-cart-50,product-by-sku', '--out', '/tmp/out',
     ]);
     expect(parsed.dataset).toMatchObject({ products: 500, users: 20, orders: 100, cartLines: 4, linesPerOrder: 2 });
-    expect(parsed).toMatchObject({ duration: 3, warmup: 0, connections: 4, fresh: true, basePort: 6000, prefix: 'bench_b', only: ['my-cart-50', 'product-by-sku'], outDir: '/tmp/out' });
+    expect(parsed).toMatchObject({ duration: 3, warmup: 0, connections: 4, rounds: 3, fresh: true, basePort: 6000, prefix: 'bench_b', only: ['my-cart-50', 'product-by-sku'], outDir: '/tmp/out' });
+  });
+
+  it('takes 1 to 10 rounds', () => {
+    expect(options(['--rounds', '1']).rounds).toBe(1);
+    expect(options(['--rounds', '10']).rounds).toBe(10);
   });
 
   it('orders default to 20 per user', () => {
@@ -48,6 +53,11 @@ describe('bench flags', () => {
     [['--fresh=yes'], /takes no value/],
     [['--duration', '5', '--duration', '6'], /given twice/],
     [['--colour'], /unknown argument '--colour'/],
+    [['--rounds', '0'], /--rounds must be a whole number of rounds, 1\.\.10 \(got '0'\)/],
+    [['--rounds', '11'], /--rounds must be a whole number of rounds, 1\.\.10 \(got '11'\)/],
+    [['--rounds', 'three'], /--rounds must be a whole number of rounds, 1\.\.10 \(got 'three'\)/],
+    [['--rounds=2.5'], /--rounds must be a whole number of rounds/],
+    [['--rounds'], /--rounds needs a value/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);
     expect(() => parseBenchArgs(argv)).toThrow(message);
@@ -174,9 +184,9 @@ function load(rps: number, extra: Partial<LoadResult> = {}): LoadResult {
 function goodRuns(): RunResult[] {
   const cold = { product: counters(1, 2), user: counters(1), cart: counters(2), order: counters(2) };
   const warm = { product: counters(0, 2, 63), user: counters(0, 1, 1), cart: counters(0, 1, 4), order: counters(0, 1, 40) };
-  const four = { operation: 'four-subgraphs', title: 'me + cart + orders (four subgraphs)', via: 'router' } as const;
-  const cart = { operation: 'my-cart-50', title: 'my cart with 50 products', via: 'router' } as const;
-  const sku = { operation: 'product-by-sku', title: 'product by sku' } as const;
+  const four = { operation: 'four-subgraphs', title: 'me + cart + orders (four subgraphs)', via: 'router', round: 1 } as const;
+  const cart = { operation: 'my-cart-50', title: 'my cart with 50 products', via: 'router', round: 1 } as const;
+  const sku = { operation: 'product-by-sku', title: 'product by sku', round: 1 } as const;
   return [
     {
       ...four,
@@ -230,13 +240,68 @@ describe('targets', () => {
   });
 });
 
-function report(runs: RunResult[]): BenchReport {
+/**
+ * Three rounds of goodRuns with my-cart-50 at 1.84×, 2.05× and 2.31× and product-by-sku at
+ * 45%, 60% and 52%; round 2 listed first, as rounds need not arrive in order.
+ */
+function threeRounds(): RunResult[] {
+  const speeds: Array<{ cart: [number, number]; sku: [number, number] }> = [
+    { cart: [552, 300], sku: [900, 2000] },
+    { cart: [690, 336.6], sku: [1200, 2000] },
+    { cart: [693, 300], sku: [1040, 2000] },
+  ];
+  const roundRuns = (round: number) =>
+    goodRuns().map((run): RunResult => {
+      const speed = speeds[round - 1]!;
+      if (run.operation === 'my-cart-50') return { ...run, round, load: load(run.cache ? speed.cart[0] : speed.cart[1]) };
+      if (run.operation === 'product-by-sku') return { ...run, round, load: load(run.via === 'router' ? speed.sku[0] : speed.sku[1]) };
+      return { ...run, round };
+    });
+  return [...roundRuns(2), ...roundRuns(1), ...roundRuns(3)];
+}
+
+describe('targets over several rounds', () => {
+  it('take the median of the per-round ratios and list each round', () => {
+    const [a, b, c] = evaluateTargets(threeRounds());
+    expect(a).toMatchObject({ status: 'pass' });
+    expect(b).toMatchObject({ status: 'pass' });
+    expect(b!.detail).toBe(
+      'median 2.05× over 3 rounds (1.84×, 2.05×, 2.31×); round 1: 552 req/s on vs 300 req/s off; round 2: 690 req/s on vs 337 req/s off; round 3: 693 req/s on vs 300 req/s off',
+    );
+    expect(c).toMatchObject({ status: 'pass' });
+    expect(c!.detail).toMatch(/^median 52% over 3 rounds \(45%, 60%, 52%\); round 1: 900 req\/s through the router vs 2000 req\/s direct/);
+  });
+
+  it('average the two middle ratios for an even count and judge the median, not any single round', () => {
+    const runs = threeRounds().filter((run) => run.round !== 3);
+    const [, b, c] = evaluateTargets(runs);
+    expect(b!.detail).toMatch(/^median 1\.94× over 2 rounds \(1\.84×, 2\.05×\)/);
+    expect(b).toMatchObject({ status: 'fail' });
+    expect(c!.detail).toMatch(/^median 53% over 2 rounds/);
+    expect(c).toMatchObject({ status: 'pass' });
+  });
+
+  it('skip a round missing either side, and are "not run" when no round is complete', () => {
+    const runs = threeRounds().filter((run) => !(run.round === 1 && run.operation === 'my-cart-50' && !run.cache));
+    const b = evaluateTargets(runs)[1]!;
+    expect(b.detail).toMatch(/^median 2\.18× over 2 rounds \(2\.05×, 2\.31×\); round 2: .*; round 1 not complete$/);
+    const none = threeRounds().filter((run) => !(run.operation === 'my-cart-50' && !run.cache));
+    expect(evaluateTargets(none)[1]).toMatchObject({ status: 'not run' });
+  });
+
+  it('read the single-request statements of round 1', () => {
+    const runs = threeRounds().map((run) => (run.round === 2 && run.operation === 'four-subgraphs' && run.cache ? { ...run, warm: { ...run.warm!, user: counters(5) } } : run));
+    expect(evaluateTargets(runs)[0]).toMatchObject({ status: 'pass' });
+  });
+});
+
+function report(runs: RunResult[], rounds = 1): BenchReport {
   return {
     startedAt: '2026-11-28T12:00:00.000Z',
     finishedAt: '2026-11-28T12:04:00.000Z',
     commit: '0123456789abcdef',
     machine: { node: 'v20.19.0', cpus: 2, platform: 'linux x64', loadAverage: { atStart: 0.5, atEnd: 1.5 } },
-    options: { duration: 10, warmup: 2, connections: 10, prefix: 'bench' },
+    options: { duration: 10, warmup: 2, connections: 10, rounds, prefix: 'bench' },
     dataset: { products: 10_000, users: 1_000, orders: 20_000, cartLines: 3, orderLines: 3, bigCartLines: 50, seeded: true, seedSeconds: 42.5, eventDrainSeconds: 30 },
     rotation: { users: 50, skus: 200 },
     totalSeconds: 240,
@@ -263,12 +328,38 @@ describe('markdown report', () => {
   it('shows errors in bold with their kinds, lists the skipped runs and does not pass', () => {
     const runs = goodRuns();
     runs[2] = { ...runs[2]!, load: load(900, { non2xx: 2, graphqlErrors: 3, firstError: '{"errors":[{"message":"boom"}]}' }) };
-    runs.push({ operation: 'my-orders-20', title: 'my orders (last 20) with lines and products', via: 'router', cache: true, error: 'HTTP 400, 1 GraphQL error(s)' });
+    runs.push({ operation: 'my-orders-20', title: 'my orders (last 20) with lines and products', via: 'router', cache: true, round: 1, error: 'HTTP 400, 1 GraphQL error(s)' });
     const text = formatMarkdown(report(runs));
     expect(text).toContain('**5** (2 non-2xx, 3 GraphQL, 0 socket)');
     expect(text).toContain('| my orders (last 20) with lines and products | router | on | not run |');
     expect(text).toContain('## Errors');
     expect(text).toContain('boom');
     expect(benchPassed(report(runs))).toBe(false);
+  });
+
+  it('with several rounds has a round column, rows by operation, via, cache and round, and a median row of router overhead', () => {
+    const runs = threeRounds();
+    runs.push({ operation: 'my-orders-20', title: 'my orders (last 20) with lines and products', via: 'router', cache: false, round: 3, error: 'HTTP 502: bad' });
+    const text = formatMarkdown(report(runs, 3));
+    expect(text).toContain('3 rounds of a cache-on then a cache-off pass');
+    expect(text).toContain('| operation | via | cache | round | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/request | cache hits |');
+    expect(text).toContain('|---|---|---|---:|---:|');
+    const cartRows = text.split('\n').filter((line) => line.startsWith('| my cart with 50 products | router |'));
+    expect(cartRows.map((line) => line.split(' | ').slice(2, 5).join(' '))).toEqual(['on 1 552', 'on 2 690', 'on 3 693', 'off 1 300', 'off 2 337', 'off 3 300']);
+    expect(text).toContain('| operation | via | cache | round | router | product | user | cart | order | postgres | redis | total | load generator |');
+    expect(text).toContain('| me + cart + orders (four subgraphs) | router | on | 2 | 2.00 | 0.00 |');
+    expect(text).toContain('| operation | cache | round | router req/s | product subgraph req/s | router / subgraph | by CPU per request |');
+    expect(text).toContain('| product by sku | on | 1 | 900 | 2000 | 45% | 33% |');
+    expect(text).toContain('| product by sku | on | 3 | 1040 | 2000 | 52% | 33% |');
+    expect(text).toContain('| product by sku | on | median | 1040 | 2000 | 52% | 33% |');
+    expect(text.match(/\| cold \(cache just emptied\) \|/g)).toHaveLength(1);
+    expect(text).toContain('median 2.05× over 3 rounds');
+    expect(text).toContain('- my orders (last 20) with lines and products via router, cache off, round 3: HTTP 502: bad');
+  });
+
+  it('with one round has no round column', () => {
+    const text = formatMarkdown(report(goodRuns()));
+    expect(text).not.toMatch(/\bround\b/);
+    expect(text).toContain('| operation | cache | router req/s | product subgraph req/s | router / subgraph | by CPU per request |');
   });
 });

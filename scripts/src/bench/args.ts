@@ -9,6 +9,11 @@ export interface BenchOptions {
   /** Seconds of unmeasured load before each run (JIT, pools, caches). */
   warmup: number;
   connections: number;
+  /**
+   * Pairs of passes (cache on, then off), alternating on, off, on, off…: the machine's speed
+   * drifts between passes, so the ratio targets take the median over the rounds.
+   */
+  rounds: number;
   /** Drop the bench databases and seed again even when they hold the requested dataset. */
   fresh: boolean;
   /** Router on this port and the subgraphs on the next four; free ports when absent. */
@@ -21,7 +26,10 @@ export interface BenchOptions {
   outDir: string;
 }
 
-export const BENCH_DEFAULTS = { products: 10_000, users: 1_000, ordersPerUser: 20, cartLines: 3, orderLines: 3, duration: 10, warmup: 2, connections: 10, prefix: 'bench', outDir: 'bench-results' };
+export const BENCH_DEFAULTS = { products: 10_000, users: 1_000, ordersPerUser: 20, cartLines: 3, orderLines: 3, duration: 10, warmup: 2, connections: 10, rounds: 1, prefix: 'bench', outDir: 'bench-results' };
+
+/** Most rounds one bench may run: each round is the whole stack started and loaded twice. */
+export const MAX_ROUNDS = 10;
 
 /** The cart "my cart with 50 products" reads: bench-user-1's, topped up to this many lines. */
 export const BIG_CART_LINES = 50;
@@ -30,7 +38,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [flags]
 
 Seeds its own databases (kept and reused while they hold the requested dataset), starts the
 router and the four subgraphs on free ports, loads them with autocannon, with the Redis cache
-on and then off, and writes bench-results/<time>.json and .md.
+on and then off (--rounds times, alternating), and writes bench-results/<time>.json and .md.
 
 Dataset (reused when the bench databases already hold exactly this):
   --products N      products (default ${BENCH_DEFAULTS.products})
@@ -44,13 +52,15 @@ Load:
   --warmup S        unmeasured seconds before each run (default ${BENCH_DEFAULTS.warmup}; 0 for none)
   --connections C   concurrent connections (default ${BENCH_DEFAULTS.connections})
   --only IDS        comma-separated operations: ${OPERATION_IDS.join(', ')}
+  --rounds N        repeat the cache-on and cache-off passes N times, alternating on, off, on, off…
+                    (default ${BENCH_DEFAULTS.rounds}, at most ${MAX_ROUNDS}); targets (b) and (c) take the median of each round's ratio
 Where:
   --port N          router on N, product N+1, user N+2, cart N+3, order N+4 (default: free ports)
   --prefix NAME     databases NAME_<service>, Redis keys NAME:, RabbitMQ NAME.events (default ${BENCH_DEFAULTS.prefix})
   --out DIR         results folder (default ${BENCH_DEFAULTS.outDir})
 Exit code 1 when an operation answered with errors or a target failed; 2 for bad flags.`;
 
-type Kind = 'count' | 'seconds' | 'seconds0' | 'port' | 'name' | 'list' | 'path' | 'flag';
+type Kind = 'count' | 'seconds' | 'seconds0' | 'rounds' | 'port' | 'name' | 'list' | 'path' | 'flag';
 
 const FLAGS: Record<string, Kind> = {
   '--products': 'count',
@@ -61,6 +71,7 @@ const FLAGS: Record<string, Kind> = {
   '--duration': 'seconds',
   '--warmup': 'seconds0',
   '--connections': 'count',
+  '--rounds': 'rounds',
   '--port': 'port',
   '--prefix': 'name',
   '--only': 'list',
@@ -82,6 +93,8 @@ function parseValue(flag: string, kind: Kind, value: string): number | string | 
       return integer(1, 3_600, 'a whole number of seconds, 1..3600');
     case 'seconds0':
       return integer(0, 600, 'a whole number of seconds, 0..600');
+    case 'rounds':
+      return integer(1, MAX_ROUNDS, `a whole number of rounds, 1..${MAX_ROUNDS}`);
     case 'port':
       return integer(1, 65_531, 'a port number up to 65531 (it uses five from there)');
     case 'name':
@@ -142,6 +155,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     duration: number('--duration', BENCH_DEFAULTS.duration),
     warmup: number('--warmup', BENCH_DEFAULTS.warmup),
     connections: number('--connections', BENCH_DEFAULTS.connections),
+    rounds: number('--rounds', BENCH_DEFAULTS.rounds),
     fresh: given.has('--fresh'),
     basePort: given.get('--port') as number | undefined,
     prefix: (given.get('--prefix') as string | undefined) ?? BENCH_DEFAULTS.prefix,

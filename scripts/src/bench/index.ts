@@ -90,14 +90,14 @@ async function settled(stack: BenchStack): Promise<Snapshot<ServiceName>> {
 const totalSql = (snapshot: Snapshot) => Object.values(snapshot).reduce((sum, c) => sum + c.sqlStatements, 0);
 
 async function runOne(
-  context: { options: BenchOptions; setup: BenchSetup; stack: BenchStack; callers: Callers; skus: string[]; bigCartLines: number },
+  context: { options: BenchOptions; setup: BenchSetup; stack: BenchStack; callers: Callers; skus: string[]; bigCartLines: number; round: number },
   operation: Operation,
   via: Via,
   label: string,
 ): Promise<RunResult> {
-  const { options, setup, stack, callers, skus } = context;
+  const { options, setup, stack, callers, skus, round } = context;
   const cache = stack.cacheEnabled;
-  const result: RunResult = { operation: operation.id, title: operation.title, via, cache };
+  const result: RunResult = { operation: operation.id, title: operation.title, via, cache, round };
   const plan = planFor(operation, via, stack, setup, callers, skus);
 
   const verification = await sendOne(plan);
@@ -136,6 +136,19 @@ async function runOne(
   );
   if (loadErrors(load) > 0) say(`${label}: first error: ${load.firstError}`);
   return result;
+}
+
+/**
+ * The passes in the order they run: on, off, on, off… The machine's speed drifts over
+ * minutes, so each round's on and off passes run back to back and are compared with each other.
+ */
+function passesOf(rounds: number): Array<{ round: number; cacheEnabled: boolean }> {
+  return Array.from({ length: rounds }, (_, i) => [true, false].map((cacheEnabled) => ({ round: i + 1, cacheEnabled }))).flat();
+}
+
+/** "cache on", or "round 2/3, cache on" when there are several rounds. */
+function passLabel(round: number, rounds: number, cacheEnabled: boolean): string {
+  return `${rounds > 1 ? `round ${round}/${rounds}, ` : ''}cache ${cacheEnabled ? 'on' : 'off'}`;
 }
 
 function gitCommit(): string | null {
@@ -198,15 +211,16 @@ runCli(async () => {
     const bigCartLines = bigCartLinesFor(options.dataset);
     let callers: Callers | undefined;
 
-    for (const cacheEnabled of [true, false]) {
-      const pass = `cache ${cacheEnabled ? 'on' : 'off'}`;
+    for (const { round, cacheEnabled } of passesOf(options.rounds)) {
+      const pass = passLabel(round, options.rounds, cacheEnabled);
       // A clean cache at start: also orphans entries left by an earlier dataset.
       await bumpCacheGenerations(process.env.REDIS_URL, options.prefix);
       say(`starting the stack (${pass}) on ports ${Object.entries(setup.ports).map(([name, port]) => `${name} ${port}`).join(', ')}; logs in ${relative(process.cwd(), logPath)}`);
       const stack = await startBenchStack(setup, cacheEnabled, (text) => serviceLog.write(text));
       current = stack;
       try {
-        if (cacheEnabled) {
+        // Once, in the first pass: the dataset's events are applied by then and stay applied.
+        if (round === 1 && cacheEnabled) {
           eventDrainSeconds = await waitForEventBacklog(dataset.dbs, say, stack.crashed);
           if (eventDrainSeconds > 1) say(`seeded product events applied in ${eventDrainSeconds.toFixed(0)} s`);
           // Only the services use Postgres from here on.
@@ -223,7 +237,7 @@ runCli(async () => {
             index += 1;
             const label = `[${pass} ${index}/${perPass}] ${operation.title} via ${via}`;
             say(`${label}: ${options.warmup > 0 ? `${options.warmup} s warm-up, ` : ''}${options.duration} s…`);
-            runs.push(await runOne({ options, setup, stack, callers, skus, bigCartLines }, operation, via, label));
+            runs.push(await runOne({ options, setup, stack, callers, skus, bigCartLines, round }, operation, via, label));
           }
         }
       } finally {
@@ -243,7 +257,7 @@ runCli(async () => {
     finishedAt: finished.toISOString(),
     commit: gitCommit(),
     machine: { node: process.version, cpus: cpus().length, platform: `${process.platform} ${process.arch}`, loadAverage: { atStart: startLoad, atEnd: loadavg()[0]! } },
-    options: { duration: options.duration, warmup: options.warmup, connections: options.connections, prefix: options.prefix },
+    options: { duration: options.duration, warmup: options.warmup, connections: options.connections, rounds: options.rounds, prefix: options.prefix },
     dataset: {
       products: dataset.counts.products,
       users: dataset.counts.users,

@@ -11,6 +11,8 @@ export interface RunResult {
   title: string;
   via: Via;
   cache: boolean;
+  /** Which pair of passes (cache on, then off) it belongs to, from 1; see BenchOptions.rounds. */
+  round: number;
   /** Set when the run was skipped because its verification request did not answer cleanly. */
   error?: string;
   load?: LoadResult;
@@ -36,7 +38,7 @@ export interface BenchReport {
   commit: string | null;
   /** loadAverage: the 1-minute load average; other work on the machine skews the numbers. */
   machine: { node: string; cpus: number; platform: string; loadAverage: { atStart: number; atEnd: number } };
-  options: { duration: number; warmup: number; connections: number; prefix: string };
+  options: { duration: number; warmup: number; connections: number; rounds: number; prefix: string };
   dataset: {
     products: number;
     users: number;
@@ -83,6 +85,12 @@ export function cacheHitRatio(run: RunResult): number | null {
   return run.counters ? hitRatio(totalOf(run.counters)) : null;
 }
 
-export function findRun(runs: readonly RunResult[], operation: OperationId, via: Via, cache: boolean): RunResult | undefined {
-  return runs.find((run) => run.operation === operation && run.via === via && run.cache === cache);
+/** The run of one operation, path and cache setting in one round (the first by default). */
+export function findRun(runs: readonly RunResult[], operation: OperationId, via: Via, cache: boolean, round = 1): RunResult | undefined {
+  return runs.find((run) => run.operation === operation && run.via === via && run.cache === cache && run.round === round);
+}
+
+/** The rounds the runs come from, in order: the ratio targets pair runs within each. */
+export function roundsOf(runs: readonly RunResult[]): number[] {
+  return [...new Set(runs.map((run) => run.round))].sort((a, b) => a - b);
 }

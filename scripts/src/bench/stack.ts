@@ -8,7 +8,7 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
 
 export type ServiceName = SubgraphName | 'router';
 
-/** What both stacks of one bench run share: ports, secrets, and the bench's own names. */
+/** What every stack of one bench run shares: ports, secrets, and the bench's own names. */
 export interface BenchSetup {
   ports: Record<ServiceName, number>;
   prefix: string;
@@ -94,7 +94,7 @@ export function serviceEnvironment(setup: BenchSetup, name: ServiceName, cacheEn
   });
   if (name === 'user') {
     env.AUTH_JWT_PRIVATE_KEYS = setup.jwtPrivateKeys;
-    // Tokens are taken once and must outlive both passes, however long they run; the refresh
+    // Tokens are taken once and must outlive every pass of every round, however long they run; the refresh
     // sessions each run leaves in Redis go away after a day.
     env.AUTH_ACCESS_TOKEN_TTL_SECONDS = String(24 * 3600);
     env.AUTH_REFRESH_TOKEN_TTL_SECONDS = String(24 * 3600);
