@@ -211,8 +211,13 @@ export class EntityCache<V> {
       return;
     }
     // A read that began before the commit may still write the old row back; delete again
-    // once such a read has surely finished.
-    setTimeout(() => void this.redis.del(...keys).catch(() => this.options.generation.markMissed()), 1_000).unref();
+    // once such a read has surely finished, and tell the replicas again, since one may have
+    // taken that old row from Redis into memory meanwhile.
+    const again = async () => {
+      await this.redis.del(...keys);
+      if (this.local) await this.options.local!.channel.publish(this.options.entity, ids);
+    };
+    setTimeout(() => void again().catch(() => this.options.generation.markMissed()), 1_000).unref();
   }
 
   private remember(ids: readonly string[]): void {
