@@ -46,6 +46,8 @@ async function replica(ttlMs = 60_000): Promise<Replica> {
     expect(generation.current()).not.toBeNull();
     expect(channel.live).toBe(true);
   });
+  // Memory takes only reads that began after the subscription went live (same millisecond excluded).
+  await new Promise((resolve) => setTimeout(resolve, 5));
   return created;
 }
 
@@ -53,6 +55,16 @@ async function replica(ttlMs = 60_000): Promise<Replica> {
 async function deleteFromRedis(id: string) {
   const keys = await admin.keys(`${run.redisPrefix}${SUBGRAPH}:thing:*:${id}`);
   if (keys.length) await admin.del(...keys);
+}
+
+/** Redis client ids of this run's subscriptions (their connections are named after the channel). */
+async function subscriberIds(): Promise<string[]> {
+  const list = (await admin.client('LIST', 'TYPE', 'pubsub')) as string;
+  return list
+    .split('\n')
+    .filter((line) => line.includes(`name=${CHANNEL} `))
+    .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+    .filter((id): id is string => id !== undefined);
 }
 
 const names = async (r: Replica, ids: string[]) => Object.fromEntries([...(await r.things.getMany(ids))].map(([id, thing]) => [id, thing.name]));
@@ -108,20 +120,40 @@ describe('in-process layer of shared entities', () => {
     expect(await names(a, ['4'])).toEqual({ '4': 'four' });
 
     // Cut every subscription of this run's replicas (named after the channel), a's among them.
-    const list = (await admin.client('LIST', 'TYPE', 'pubsub')) as string;
-    const ids = list
-      .split('\n')
-      .filter((line) => line.includes(`name=${CHANNEL} `))
-      .map((line) => /\bid=(\d+)/.exec(line)?.[1]);
+    const ids = await subscriberIds();
     expect(ids.length).toBeGreaterThanOrEqual(1);
-    for (const id of ids) await admin.client('KILL', 'ID', id!);
+    for (const id of ids) await admin.client('KILL', 'ID', id);
     // Whatever memory held is gone: it could have missed an invalidation while unsubscribed.
     await eventually(async () => expect(await names(a, ['4'])).toEqual({}));
     await eventually(async () => expect(a.channel.live).toBe(true));
+    expect(await names(a, ['4'])).toEqual({}); // live again, and the old entry is not back
+    await new Promise((resolve) => setTimeout(resolve, 5));
 
     await a.things.setMany([['5', { name: 'five' }]]);
     await deleteFromRedis('5');
     expect(await names(a, ['5'])).toEqual({ '5': 'five' });
+  });
+
+  it('keeps out of memory what was read while the channel was down', async () => {
+    const a = await replica();
+    await a.things.setMany([['8', { name: 'eight' }]]);
+    const readStartedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const id of await subscriberIds()) await admin.client('KILL', 'ID', id);
+    await eventually(async () => expect(a.channel.live).toBe(true));
+    // A database read that began before the outage and ends after it: not kept in memory.
+    await a.things.setMany([['9', { name: 'nine' }]], readStartedAt);
+    await deleteFromRedis('9');
+    expect(await names(a, ['9'])).toEqual({});
+  });
+
+  it('ignores malformed invalidation messages', async () => {
+    const a = await replica();
+    await a.things.setMany([['10', { name: 'ten' }]]);
+    for (const text of ['null', '42', '"x"', '{"entity":"thing"}', '{"ids":["10"]}', 'not json']) await admin.publish(CHANNEL, text);
+    await admin.publish(CHANNEL, JSON.stringify({ entity: 'thing', ids: ['10'] }));
+    await deleteFromRedis('10');
+    await eventually(async () => expect(await names(a, ['10'])).toEqual({}));
   });
 
   it('forgets everything held for an older generation', async () => {

@@ -132,6 +132,11 @@ export class EntityCache<V> {
     return this.local && this.options.local!.channel.live ? this.local : null;
   }
 
+  /** Whether a value read at `readStartedAt` may go into memory (see InvalidationChannel.coversReadFrom). */
+  private memorable(id: string, readStartedAt: number): boolean {
+    return this.writableBack(id, readStartedAt) && this.options.local!.channel.coversReadFrom(readStartedAt);
+  }
+
   private writableBack(id: string, readStartedAt: number): boolean {
     return (this.invalidatedAt.get(id) ?? -Infinity) < readStartedAt;
   }
@@ -157,7 +162,7 @@ export class EntityCache<V> {
         const parsed = reviveDates(JSON.parse(value)) as V;
         found.set(id, parsed);
         // An invalidation heard while this MGET was out may have come after Redis answered it.
-        if (local && this.writableBack(id, started)) local.put(generation, id, parsed);
+        if (local && this.memorable(id, started)) local.put(generation, id, parsed);
       });
     } catch (error) {
       this.warn(error);
@@ -171,7 +176,7 @@ export class EntityCache<V> {
     entries = entries.filter(([id]) => this.writableBack(id, readStartedAt));
     if (generation === null || entries.length === 0) return;
     const local = this.localLayer();
-    if (local) for (const [id, value] of entries) local.put(generation, id, value);
+    if (local) for (const [id, value] of entries) if (this.memorable(id, readStartedAt)) local.put(generation, id, value);
     const pipeline = this.redis.pipeline();
     for (const [id, value] of entries) {
       // ±10% jitter so entries written together do not expire together.
@@ -202,7 +207,8 @@ export class EntityCache<V> {
     const keys = ids.map((id) => this.key(generation, id));
     try {
       await this.redis.del(...keys);
-      if (this.local) await this.options.local!.channel.publish(this.options.entity, ids);
+      // Even with no layer of its own (CACHE_LOCAL_TTL_SECONDS=0), other replicas may have one.
+      if (this.options.local) await this.options.local.channel.publish(this.options.entity, ids);
     } catch (error) {
       // Unsent, other replicas could keep serving these from memory: the generation bump
       // that follows empties every replica's layers as well as Redis.
@@ -215,7 +221,7 @@ export class EntityCache<V> {
     // taken that old row from Redis into memory meanwhile.
     const again = async () => {
       await this.redis.del(...keys);
-      if (this.local) await this.options.local!.channel.publish(this.options.entity, ids);
+      if (this.options.local) await this.options.local.channel.publish(this.options.entity, ids);
     };
     setTimeout(() => void again().catch(() => this.options.generation.markMissed()), 1_000).unref();
   }

@@ -18,7 +18,10 @@ export class InvalidationChannel {
   private readonly listeners = new Map<string, (ids: string[]) => void>();
   private readonly dropListeners = new Set<() => void>();
   private subscribed = false;
+  /** When the current subscription went live; 0 while it is not. */
+  private liveSince = 0;
   private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
   private readonly logThrottled = throttledLog(30_000);
 
   constructor(
@@ -43,6 +46,15 @@ export class InvalidationChannel {
     return this.subscribed;
   }
 
+  /**
+   * Whether a value read from Redis or Postgres at `readStartedAt` may go into memory: only if
+   * the subscription has been live since before the read began. A read that overlapped an
+   * outage may have raced a write whose invalidation message this replica never got.
+   */
+  coversReadFrom(readStartedAt: number): boolean {
+    return this.subscribed && this.liveSince < readStartedAt;
+  }
+
   /** `onInvalidate`: ids another replica (or this one) invalidated; `onDrop`: the subscription was lost. */
   listen(entity: string, onInvalidate: (ids: string[]) => void, onDrop: () => void): void {
     this.listeners.set(entity, onInvalidate);
@@ -57,34 +69,42 @@ export class InvalidationChannel {
 
   stop(): void {
     this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
     this.drop();
     this.subscriber.disconnect();
   }
 
   private async subscribe(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.subscribed) return;
     try {
       await this.subscriber.subscribe(this.channel);
+      this.liveSince = Date.now();
       this.subscribed = true;
     } catch (error) {
-      this.logThrottled('subscribe', () => this.log.warn({ err: error }, 'could not subscribe to cache invalidations'));
+      // The layers stay off meanwhile (safe, only slower); try again while the connection is up.
+      this.logThrottled('subscribe', () => this.log.warn({ err: error }, 'could not subscribe to cache invalidations; retrying'));
+      if (!this.stopped && this.subscriber.status === 'ready') {
+        this.retry = setTimeout(() => void this.subscribe(), 1_000);
+        this.retry.unref();
+      }
     }
   }
 
   private drop(): void {
     const wasLive = this.subscribed;
     this.subscribed = false;
+    this.liveSince = 0;
     if (wasLive || this.stopped) for (const onDrop of this.dropListeners) onDrop();
   }
 
   private receive(text: string): void {
-    let message: InvalidationMessage;
+    let message: Partial<InvalidationMessage> | null;
     try {
-      message = JSON.parse(text) as InvalidationMessage;
+      message = JSON.parse(text) as Partial<InvalidationMessage> | null;
     } catch {
       return;
     }
-    if (!Array.isArray(message.ids)) return;
+    if (typeof message !== 'object' || message === null || typeof message.entity !== 'string' || !Array.isArray(message.ids)) return;
     this.listeners.get(message.entity)?.(message.ids.filter((id) => typeof id === 'string'));
   }
 }
