@@ -49,7 +49,7 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
     url: env.POSTGRES_URL,
     database: env.POSTGRES_DB,
     poolSize: env.POSTGRES_POOL_SIZE,
-    onIdleConnectionError: (error) => log.warn({ err: error }, 'an idle Postgres connection was closed; the next query opens a new one'),
+    onConnectionError: (error) => log.warn({ err: error }, 'a Postgres connection was closed; the next query opens a new one'),
   });
   const applied = await migrateToLatest(db, migrations);
   if (applied.length) log.info({ applied }, 'migrations applied');

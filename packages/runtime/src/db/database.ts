@@ -21,8 +21,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Called for every statement, for metrics. */
   onQuery?: () => void;
-  /** An idle pooled connection was closed by the server (a restart, a failover). */
-  onIdleConnectionError?: (error: Error) => void;
+  /** A pooled connection was closed by the server (a restart, a failover), idle or between statements. */
+  onConnectionError?: (error: Error) => void;
 }
 
 function databaseUrl(url: string, database: string): string {
@@ -73,9 +73,11 @@ export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
   });
-  // pg emits such errors on the pool, and an unheard 'error' event would end the process; the
-  // pool drops the dead connection and the next query opens a fresh one.
-  pool.on('error', (error) => options.onIdleConnectionError?.(error));
+  // pg emits a dead connection's error on the client (and, when idle, on the pool too); an
+  // unheard 'error' event would end the process. A statement in flight fails on its own; the
+  // pool drops the connection and the next query opens a fresh one.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
   return new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
     log(event) {
