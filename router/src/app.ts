@@ -141,7 +141,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
 
   const tokenChecks = new Counter({
     name: 'router_access_token_checks_total',
-    help: 'Access tokens checked, by result: remembered (verified earlier), verified or refused',
+    help: 'Access tokens checked, by result: remembered (verified earlier), verified, refused, or unavailable (the JWKS could not be fetched)',
     labelNames: ['result'],
     registers: [metrics.registry],
   });

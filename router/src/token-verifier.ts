@@ -11,8 +11,8 @@ export interface TokenVerifierOptions {
   /** How many verified tokens are remembered (default 10,000). */
   verifiedMaxEntries?: number;
   now?: () => number;
-  /** Told how each token was checked: taken from memory, verified now, or refused. */
-  onResult?: (result: 'remembered' | 'verified' | 'refused') => void;
+  /** Told how each token was checked: taken from memory, verified now, refused, or not checkable (no JWKS). */
+  onResult?: (result: 'remembered' | 'verified' | 'refused' | 'unavailable') => void;
 }
 
 /** Failures that mean the token itself is bad; anything else means the key server could not be asked. */
@@ -76,12 +76,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): (authorizati
       report('verified');
       return identity;
     } catch (error) {
-      report('refused');
-      if (error instanceof HttpError) throw error;
-      if (error instanceof errors.JWTExpired) throw unauthenticated('The access token has expired.');
+      if (error instanceof HttpError) {
+        report('refused');
+        throw error;
+      }
+      if (error instanceof errors.JWTExpired) {
+        report('refused');
+        throw unauthenticated('The access token has expired.');
+      }
       if (error instanceof errors.JOSEError && TOKEN_ERRORS.has(error.code)) {
+        report('refused');
         throw unauthenticated('The access token is not valid.');
       }
+      report('unavailable');
       options.log.warn({ err: error, jwksUrl: options.jwksUrl }, 'could not fetch the JWKS to verify an access token');
       throw new HttpError(503, 'Signing in is unavailable right now; try again shortly.', 'SERVICE_UNAVAILABLE');
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, signAccessToken, type SigningKey } from '@shop/runtime';
+import { freePort } from '@shop/testing';
 import { createTokenVerifier, type TokenVerifierOptions } from '../src/token-verifier';
 import { AUDIENCE, createSigningKey, ISSUER, startJwksServer } from './fixtures';
 
@@ -81,6 +82,12 @@ describe('access token verifier: verified tokens remembered', () => {
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((id) => token(id)));
     for (const bearer of [a, b, c, c, b, a]) await verify(bearer!);
     expect(results).toEqual(['verified', 'verified', 'verified', 'remembered', 'remembered', 'verified']);
+  });
+
+  it('counts a token it could not check, for want of the key set, as unavailable', async () => {
+    const { verify, results } = verifier({ jwksUrl: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json` });
+    await expect(verify(await token('user-6'))).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(results).toEqual(['unavailable']);
   });
 
   it('remembers nothing when the remembered time is zero', async () => {
