@@ -239,7 +239,7 @@ describe('shopping', () => {
       return Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [n, (await stack.sqlStatements(n)) - before[n]] as const)));
     };
     await bumpCacheGenerations(stack.redisPrefix, SUBGRAPHS);
-    await new Promise((resolve) => setTimeout(resolve, 1_100)); // every process sees the new generation
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // every process sees the new generation (each re-reads it every second)
     // Cold: users; carts and prices; recent orders and their lines. The router asks for the
     // cart's and the orders' products in two parallel branches of its plan: one statement each,
     // or one for both when they reach the product subgraph within its batch window.
