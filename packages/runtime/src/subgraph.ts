@@ -11,7 +11,7 @@ import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase } from '.
 import { EventBus } from './events/bus';
 import { OutboxRelay } from './events/relay';
 import type { EventTables } from './events/tables';
-import { compactJson, formatErrorFor, rejectNulCharactersPlugin, requestLogPlugin, type ScopedContext } from './graphql/plugins';
+import { compactJson, formatErrorFor, publicQueryCachePlugin, rejectNulCharactersPlugin, requestLogPlugin, type ScopedContext } from './graphql/plugins';
 import type { Identity } from './graphql/identity';
 import { healthRoutes, HttpError, startHttpServer, type Route } from './http/server';
 import { createLogger, type Logger } from './observability/logger';
@@ -107,10 +107,11 @@ export async function serveSubgraph<TContext extends ScopedContext>(options: {
   context: (identity: Identity | null, scope: RequestScope) => TContext;
   routes?: Record<string, Route>;
   /**
-   * Whether resolvers give cache hints (public product data). Without, Apollo's per-field
-   * cache-control hook is off, and the router reads the missing header as "no-store".
+   * Set when every query answer of this subgraph is public data (the product catalogue): the
+   * seconds a shared cache may keep it. Unset, answers carry no hint, and the router reads the
+   * missing header as "no-store".
    */
-  cacheHints?: boolean;
+  publicMaxAgeSeconds?: number;
 }): Promise<ServedSubgraph> {
   const { deps } = options;
   const production = deps.env.NODE_ENV === 'production';
@@ -123,7 +124,8 @@ export async function serveSubgraph<TContext extends ScopedContext>(options: {
       requestLogPlugin(deps.log, deps.metrics),
       rejectNulCharactersPlugin(),
       ApolloServerPluginInlineTraceDisabled(),
-      ...(options.cacheHints ? [] : [ApolloServerPluginCacheControlDisabled()]),
+      ApolloServerPluginCacheControlDisabled(),
+      ...(options.publicMaxAgeSeconds ? [publicQueryCachePlugin<TContext>(options.publicMaxAgeSeconds)] : []),
     ],
   });
   await apollo.start();

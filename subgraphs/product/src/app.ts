@@ -2,6 +2,7 @@ import { launchSubgraph, openSubgraphDeps, serveSubgraph, type SubgraphDeps } fr
 import type { ProductConfig } from './config';
 import { createContext, type ProductServiceOn } from './context';
 import { migrations } from './migrations';
+import { PUBLIC_PRODUCT_MAX_AGE_SECONDS } from './product/product.cache';
 import { ProductCaches } from './product/product.loaders';
 import { ProductService } from './product/product.service';
 import type { ProductDatabase } from './product/product.table';
@@ -24,7 +25,7 @@ export async function createProductApp(config: ProductConfig): Promise<ProductAp
   const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('product', deps.db, stockHandlers(deps.relay, (ids) => caches.invalidate(ids)));
     deps.relay.start();
-    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(deps.db, caches, productsOn), cacheHints: true });
+    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(deps.db, caches, productsOn), publicMaxAgeSeconds: PUBLIC_PRODUCT_MAX_AGE_SECONDS });
   });
   return {
     ...served,

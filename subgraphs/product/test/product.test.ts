@@ -206,6 +206,24 @@ describe('_entities', () => {
   });
 });
 
+describe('cache hints for the router', () => {
+  it('marks a successful query public for 30 s, and neither a mutation nor an answer with errors', async () => {
+    const p = await createProduct();
+    const query = await subgraphRequest(app.url, `query($id: ID!) { product(id: $id) { id price { amountCents } } }`, { id: p.id });
+    expect(query.errors).toBeUndefined();
+    expect(query.headers.get('cache-control')).toBe('public, max-age=30');
+    const entities = await subgraphRequest(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id } } }`, { r: [{ __typename: 'Product', id: p.id }] });
+    expect(entities.headers.get('cache-control')).toBe('public, max-age=30');
+
+    const mutation = await subgraphRequest(app.url, CREATE, { input: { sku: `HINT-${Date.now()}`, name: 'Hint', description: '', category: 'hint', priceCents: 100, stock: 1 } }, admin);
+    expect(mutation.errors).toBeUndefined();
+    expect(mutation.headers.get('cache-control')).toBeNull();
+    const refused = await subgraphRequest(app.url, `{ products(first: 0) { edges { cursor } } }`);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.headers.get('cache-control')).toBeNull();
+  });
+});
+
 describe('router proof', () => {
   const body = JSON.stringify({ query: '{ products { edges { cursor } } }' });
 

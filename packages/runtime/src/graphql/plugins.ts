@@ -113,6 +113,27 @@ export function requestLogPlugin<T extends ScopedContext>(log: Logger, metrics: 
   };
 }
 
+/**
+ * For a subgraph whose every query answer is public data (the product catalogue): each
+ * successful query says `public, max-age=<seconds>`, the hint the router folds into the
+ * client's Cache-Control. One decision per request instead of Apollo's per-field cache-control
+ * hooks, which wrap every resolver of the schema and cost about a tenth of such a subgraph's
+ * CPU on a 50-product answer. Mutations and answers with errors get no hint (not cacheable).
+ */
+export function publicQueryCachePlugin<T extends BaseContext>(maxAgeSeconds: number): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse(ctx) {
+          const body = ctx.response.body;
+          if (ctx.operation?.operation !== 'query' || body.kind !== 'single' || body.singleResult.errors?.length) return;
+          ctx.response.http.headers.set('cache-control', `public, max-age=${maxAgeSeconds}`);
+        },
+      };
+    },
+  };
+}
+
 function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(containsNul);

@@ -1,7 +1,6 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { parseId, requireAdmin } from '@shop/runtime';
 import type { ProductContext } from '../context';
-import { PublicProductData } from './product.cache';
 import { CreateProductInput, UpdateProductInput } from './product.input';
 import { LIMITS, text } from './product.rules';
 import { Product, ProductConnection } from './product.type';
@@ -9,13 +8,11 @@ import { Product, ProductConnection } from './product.type';
 @Resolver(() => Product)
 export class ProductResolver {
   @Query(() => Product, { nullable: true })
-  @UseMiddleware(PublicProductData)
   product(@Arg('id', () => ID) id: string, @Ctx() ctx: ProductContext): Promise<Product | null> {
     return ctx.loaders.productById.load(parseId(id)).then((row) => ctx.products.map(row));
   }
 
   @Query(() => Product, { nullable: true })
-  @UseMiddleware(PublicProductData)
   productBySku(@Arg('sku') sku: string, @Ctx() ctx: ProductContext): Promise<Product | null> {
     return ctx.loaders.productBySku.load(text(sku, 'sku', LIMITS.sku)).then((row) => ctx.products.map(row));
   }
@@ -24,7 +21,6 @@ export class ProductResolver {
     nullable: true,
     description: "Newest first. 'first' is 1..100, else BAD_USER_INPUT; 'search' matches name or description.",
   })
-  @UseMiddleware(PublicProductData)
   products(
     @Ctx() ctx: ProductContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,

@@ -1,6 +1,5 @@
-import { Directive, Field, ID, Int, ObjectType, UseMiddleware } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { Money, PageInfo } from '@shop/runtime';
-import { PublicProductData } from './product.cache';
 
 @Directive('@key(fields: "id")')
 @Directive('@key(fields: "sku")')
@@ -22,7 +21,6 @@ export class Product {
   category!: string;
 
   @Field(() => Money)
-  @UseMiddleware(PublicProductData)
   price!: Money;
 
   @Field(() => Int, { description: 'Units available to order now (reserved units excluded).' })
@@ -41,17 +39,14 @@ export class ProductEdge {
   cursor!: string;
 
   @Field(() => Product)
-  @UseMiddleware(PublicProductData)
   node!: Product;
 }
 
 @ObjectType()
 export class ProductConnection {
   @Field(() => [ProductEdge])
-  @UseMiddleware(PublicProductData)
   edges!: ProductEdge[];
 
   @Field(() => PageInfo)
-  @UseMiddleware(PublicProductData)
   pageInfo!: PageInfo;
 }
