@@ -7,7 +7,7 @@ import { CacheGeneration, EntityCache } from './cache/entity-cache';
 import { InvalidationChannel } from './cache/invalidation-channel';
 import { createRedis, pingRedis, type Redis } from './cache/redis';
 import { resolveSigningSecrets, type ServiceEnv } from './config';
-import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase } from './db/database';
+import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase, requestDatabase } from './db/database';
 import { EventBus } from './events/bus';
 import { OutboxRelay } from './events/relay';
 import type { EventTables } from './events/tables';
@@ -15,7 +15,7 @@ import { compactJson, formatErrorFor, publicQueryCachePlugin, rejectNulCharacter
 import type { Identity } from './graphql/identity';
 import { healthRoutes, HttpError, startHttpServer, type Route } from './http/server';
 import { createLogger, type Logger } from './observability/logger';
-import type { RequestScope } from './observability/trace';
+import { formatTraceparent, type RequestScope } from './observability/trace';
 import { createMetrics, type Metrics } from './observability/metrics';
 
 /** The connections a subgraph needs, opened in order: config → db → redis → events. */
@@ -96,15 +96,26 @@ export interface ServedSubgraph {
   stop: () => Promise<void>;
 }
 
+/** What a subgraph's per-request context is built from. */
+export interface SubgraphRequest<DB> {
+  /** The caller the router vouched for, or null. */
+  identity: Identity | null;
+  /** The request's trace and counters. */
+  scope: RequestScope;
+  /** The subgraph's database as this request uses it: every statement counted into `scope`. */
+  db: Kysely<DB & EventTables>;
+  /** The request's trace, for the events its writes cause. */
+  traceparent: string;
+}
+
 /**
  * Serves a subgraph schema. /graphql accepts only requests signed by the router; health,
  * metrics and any extra routes (the JWKS) need no proof.
  */
-export async function serveSubgraph<TContext extends ScopedContext>(options: {
-  deps: SubgraphDeps<any>;
+export async function serveSubgraph<DB, TContext extends ScopedContext>(options: {
+  deps: SubgraphDeps<DB>;
   schema: GraphQLSchema;
-  /** The per-request context: the signed caller and the request's scope (trace, counters). */
-  context: (identity: Identity | null, scope: RequestScope) => TContext;
+  context: (request: SubgraphRequest<DB>) => TContext;
   routes?: Record<string, Route>;
   /**
    * Set when every query answer of this subgraph is public data (the product catalogue): the
@@ -158,7 +169,7 @@ export async function serveSubgraph<TContext extends ScopedContext>(options: {
           deps.log.warn({ reason: proof.reason, remote: req.socket.remoteAddress }, 'unsigned subgraph request refused');
           throw new HttpError(401, 'This service only accepts requests that come through the router.', 'UNAUTHENTICATED');
         }
-        return options.context(proof.identity, scope);
+        return options.context({ identity: proof.identity, scope, db: requestDatabase(deps.db, scope), traceparent: formatTraceparent(scope.trace) });
       },
     },
   });

@@ -25,7 +25,7 @@ export async function createCartApp(config: CartConfig): Promise<CartApp> {
     deps.bus.consume('cart', deps.db, cartHandlers({ prices: (ids) => caches.prices.invalidate(ids), cart: (userId) => caches.carts.invalidate([userId]) }));
     // Nothing in the cart writes events yet; the relay runs so a future one is never stranded.
     deps.relay.start();
-    return serveSubgraph({ deps, schema: await buildCartSchema(), context: createContext(deps.db, caches, cartsOn) });
+    return serveSubgraph({ deps, schema: await buildCartSchema(), context: createContext(caches, cartsOn) });
   });
   return {
     ...served,

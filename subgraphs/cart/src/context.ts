@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { byKey, cachedLoader, findProductPrices, requestDatabase, type EntityCache, type Identity, type ProductPriceRow, type RequestScope, type SubgraphDeps } from '@shop/runtime';
+import { byKey, cachedLoader, findProductPrices, type EntityCache, type Identity, type ProductPriceRow, type RequestScope, type SubgraphDeps, type SubgraphRequest } from '@shop/runtime';
 import type { Kysely } from 'kysely';
 import { findCartsByUserIds } from './cart/cart.repository';
 import type { CartService } from './cart/cart.service';
@@ -55,9 +55,6 @@ export class CartCaches {
  * Per request: the caller, its scope, and a service and fresh loaders on the request's own
  * database handle (its statements are counted), never shared between users.
  */
-export function createContext(db: Kysely<CartDatabase>, caches: CartCaches, cartsOn: (db: Kysely<CartDatabase>) => CartService) {
-  return (identity: Identity | null, scope: RequestScope): CartContext => {
-    const requestDb = requestDatabase(db, scope);
-    return { identity, scope, carts: cartsOn(requestDb), loaders: caches.loaders(requestDb, scope) };
-  };
+export function createContext(caches: CartCaches, cartsOn: (db: Kysely<CartDatabase>) => CartService) {
+  return ({ identity, scope, db }: SubgraphRequest<CartDatabase>): CartContext => ({ identity, scope, carts: cartsOn(db), loaders: caches.loaders(db, scope) });
 }

@@ -25,7 +25,7 @@ export async function createOrderApp(config: OrderConfig): Promise<OrderApp> {
   const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('order', deps.db, { ...priceHandlers(), ...orderHandlers((ids) => caches.rows.invalidate(ids)) });
     deps.relay.start();
-    return serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(deps.db, caches, ordersOn) });
+    return serveSubgraph({ deps, schema: await buildOrderSchema(), context: createContext(caches, ordersOn) });
   });
   return {
     ...served,

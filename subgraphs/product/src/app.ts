@@ -25,7 +25,7 @@ export async function createProductApp(config: ProductConfig): Promise<ProductAp
   const served = await launchSubgraph(deps, async () => {
     deps.bus.consume('product', deps.db, stockHandlers(deps.relay, (ids) => caches.invalidate(ids)));
     deps.relay.start();
-    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(deps.db, caches, productsOn), publicMaxAgeSeconds: PUBLIC_PRODUCT_MAX_AGE_SECONDS });
+    return serveSubgraph({ deps, schema: await buildProductSchema(), context: createContext(caches, productsOn), publicMaxAgeSeconds: PUBLIC_PRODUCT_MAX_AGE_SECONDS });
   });
   return {
     ...served,

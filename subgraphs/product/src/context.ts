@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { formatTraceparent, requestDatabase, type Identity, type RequestScope } from '@shop/runtime';
+import type { Identity, RequestScope, SubgraphRequest } from '@shop/runtime';
 import type { ProductCaches } from './product/product.loaders';
 import type { ProductService } from './product/product.service';
 import type { ProductDatabase, ProductRow } from './product/product.table';
@@ -22,10 +22,9 @@ export type ProductServiceOn = (db: Kysely<ProductDatabase>, traceparent: string
  * Per request: the caller, its scope, and a service and fresh loaders on the request's own
  * database handle (its statements are counted), never shared between users.
  */
-export function createContext(db: Kysely<ProductDatabase>, caches: ProductCaches, productsOn: ProductServiceOn) {
-  return (identity: Identity | null, scope: RequestScope): ProductContext => {
-    const requestDb = requestDatabase(db, scope);
-    const { byId, bySku } = caches.loaders(requestDb, scope);
-    return { identity, scope, products: productsOn(requestDb, formatTraceparent(scope.trace)), loaders: { productById: byId, productBySku: bySku } };
+export function createContext(caches: ProductCaches, productsOn: ProductServiceOn) {
+  return ({ identity, scope, db, traceparent }: SubgraphRequest<ProductDatabase>): ProductContext => {
+    const { byId, bySku } = caches.loaders(db, scope);
+    return { identity, scope, products: productsOn(db, traceparent), loaders: { productById: byId, productBySku: bySku } };
   };
 }

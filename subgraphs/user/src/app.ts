@@ -45,7 +45,7 @@ export async function createUserApp(config: UserConfig): Promise<UserApp> {
     return serveSubgraph({
       deps,
       schema: await buildUserSchema(),
-      context: createContext(deps.db, servicesOn, { users: userCache, enabled: config.CACHE_ENABLED }),
+      context: createContext(servicesOn, { users: userCache, enabled: config.CACHE_ENABLED }),
       routes: {
         // Short cache: verifiers pick up a newly added key within five minutes.
         '/.well-known/jwks.json': (_req, res) => sendJson(res, 200, publicKeys, { 'cache-control': 'public, max-age=300' }),

@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { byKey, cachedLoader, formatTraceparent, requestDatabase, type EntityCache, type Identity, type RequestScope } from '@shop/runtime';
+import { byKey, cachedLoader, type EntityCache, type Identity, type RequestScope, type SubgraphRequest } from '@shop/runtime';
 import type { AuthService } from './auth/auth.service';
 import type { UserService } from './user/user.service';
 import type { UserDatabase } from './user/user.table';
@@ -28,15 +28,14 @@ export interface UserServicesOn {
  * Per request: the caller, its scope, and services and fresh loaders on the request's own
  * database handle (its statements are counted), never shared between users.
  */
-export function createContext(db: Kysely<UserDatabase>, servicesOn: UserServicesOn, cache: { users: EntityCache<User>; enabled: boolean }) {
-  return (identity: Identity | null, scope: RequestScope): UserContext => {
-    const requestDb = requestDatabase(db, scope);
-    const users = servicesOn.users(requestDb);
+export function createContext(servicesOn: UserServicesOn, cache: { users: EntityCache<User>; enabled: boolean }) {
+  return ({ identity, scope, db, traceparent }: SubgraphRequest<UserDatabase>): UserContext => {
+    const users = servicesOn.users(db);
     return {
       identity,
       scope,
       users,
-      auth: servicesOn.auth(requestDb, formatTraceparent(scope.trace)),
+      auth: servicesOn.auth(db, traceparent),
       authenticatedUserIds: new Set(),
       loaders: {
         userById: cachedLoader({ cache: cache.users, load: byKey((ids) => users.findByIds(ids), (u) => u.id), enabled: cache.enabled, scope }),
