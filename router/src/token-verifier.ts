@@ -30,6 +30,14 @@ const TOKEN_ERRORS = new Set([
 
 const unauthenticated = (message: string) => new HttpError(401, message, 'UNAUTHENTICATED');
 
+/** The client's error when verification failed because of the token itself; null when the key server could not be asked. */
+function refusalFor(error: unknown): HttpError | null {
+  if (error instanceof HttpError) return error;
+  if (error instanceof errors.JWTExpired) return unauthenticated('The access token has expired.');
+  if (error instanceof errors.JOSEError && TOKEN_ERRORS.has(error.code)) return unauthenticated('The access token is not valid.');
+  return null;
+}
+
 /**
  * Turns an `Authorization` header into the caller's identity: no header is an anonymous
  * caller, anything else must be a valid access token from the user subgraph.
@@ -76,19 +84,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): (authorizati
       report('verified');
       return identity;
     } catch (error) {
-      if (error instanceof HttpError) {
-        report('refused');
-        throw error;
-      }
-      if (error instanceof errors.JWTExpired) {
-        report('refused');
-        throw unauthenticated('The access token has expired.');
-      }
-      if (error instanceof errors.JOSEError && TOKEN_ERRORS.has(error.code)) {
-        report('refused');
-        throw unauthenticated('The access token is not valid.');
-      }
-      report('unavailable');
+      const refusal = refusalFor(error);
+      report(refusal ? 'refused' : 'unavailable');
+      if (refusal) throw refusal;
       options.log.warn({ err: error, jwksUrl: options.jwksUrl }, 'could not fetch the JWKS to verify an access token');
       throw new HttpError(503, 'Signing in is unavailable right now; try again shortly.', 'SERVICE_UNAVAILABLE');
     }
