@@ -53,6 +53,10 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
 
   const configuredUrls = subgraphUrls(config);
   const subgraphs = new Map<string, string>();
+  // The gateway asks for data sources again on every supergraph reload: one per subgraph and
+  // URL is kept, with its connections, and closed when the router stops.
+  const dataSources = new Map<string, SignedDataSource>();
+  const closeDataSources = () => Promise.all([...dataSources.values()].map((source) => source.close()));
   const supergraph = new SupergraphFile(config.ROUTER_SUPERGRAPH_PATH, log);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
@@ -62,7 +66,13 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       if (!target) throw new Error(`The supergraph names a subgraph "${name}" with no URL, and none is configured.`);
       if (!configuredUrls[name]) log.warn({ subgraph: name, url }, 'no URL configured for this subgraph; using the one in the supergraph');
       subgraphs.set(name, target);
-      return new SignedDataSource(name, target, signingSecret!, log);
+      const key = `${name} ${target}`;
+      let source = dataSources.get(key);
+      if (!source) {
+        source = new SignedDataSource(name, target, signingSecret!, log);
+        dataSources.set(key, source);
+      }
+      return source;
     },
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -188,8 +198,8 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
         path: '/graphql',
         apollo,
         maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
-        context: async (req, body, scope) => {
-          const admission = frontDoor.admit(req, body, scope.trace.traceId);
+        context: async (req, _body, scope, parsedBody) => {
+          const admission = frontDoor.admit(req, parsedBody, scope.trace.traceId);
           const authorization = req.headers.authorization;
           return { scope, identity: await verifyToken(authorization), frontDoor: admission };
         },
@@ -197,6 +207,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     });
   } catch (error) {
     await apollo.stop();
+    await closeDataSources();
     manifests.stop();
     redis.disconnect();
     throw error;
@@ -217,6 +228,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       stopping = true;
       await served.close();
       await apollo.stop();
+      await closeDataSources();
       manifests.stop();
       redis.disconnect();
     },

@@ -1,7 +1,7 @@
-import type { GraphQLDataSource, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import type { Admission } from './front-door';
-import { keepAliveFetcher } from './http-fetcher';
+import { SubgraphClient, type SubgraphResponse } from './subgraph-client';
 import {
   formatTraceparent,
   ServiceUnavailableError,
@@ -12,8 +12,6 @@ import {
   type RequestScope,
 } from '@shop/runtime';
 
-type Fetcher = RemoteGraphQLDataSource['fetcher'];
-type FetcherResponse = Awaited<ReturnType<Fetcher>>;
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 interface CacheHint {
   maxAge: number;
@@ -31,9 +29,9 @@ export interface RouterContext {
 const warnThrottled = throttledLog(10_000);
 
 /** The subgraph's Cache-Control as the gateway's default data source reads it: max-age, and private or public. */
-function cacheHint(header: string | null): CacheHint {
+function parseCacheHint(header: string): CacheHint {
   const hint: CacheHint = { maxAge: 0 };
-  for (const part of (header ?? '').split(',')) {
+  for (const part of header.split(',')) {
     const [name, value] = part.trim().toLowerCase().split('=', 2) as [string, string | undefined];
     if (name === 'max-age' && value !== undefined && /^[0-9]+$/.test(value.replace(/^"|"$/g, ''))) hint.maxAge = Number(value.replace(/^"|"$/g, ''));
     if (name === 'private') hint.scope = 'PRIVATE';
@@ -42,12 +40,24 @@ function cacheHint(header: string | null): CacheHint {
   return hint;
 }
 
+// Subgraphs send a handful of distinct Cache-Control values: each is parsed once.
+const cacheHints = new Map<string, CacheHint>();
+function cacheHint(header: string | null): CacheHint {
+  let hint = cacheHints.get(header ?? '');
+  if (!hint) {
+    hint = Object.freeze(parseCacheHint(header ?? ''));
+    if (cacheHints.size >= 100) cacheHints.clear();
+    cacheHints.set(header ?? '', hint);
+  }
+  return hint;
+}
+
 /**
  * One per subgraph. Sends the gateway's fetch as a signed POST: the signature covers the
  * subgraph's name, the exact body, the caller's verified identity and a timestamp. Carries
  * the request's trace context and never any of the client's headers. Written directly on a
- * keep-alive pool rather than on RemoteGraphQLDataSource, whose per-call node-fetch Request
- * and header copies showed in the router's profile.
+ * keep-alive pool (SubgraphClient) rather than on RemoteGraphQLDataSource, whose per-call
+ * node-fetch Request and header copies showed in the router's profile.
  */
 export class SignedDataSource implements GraphQLDataSource<RouterContext> {
   constructor(
@@ -55,7 +65,7 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     readonly url: string,
     private readonly secret: string,
     private readonly log: Logger,
-    private readonly send: Fetcher = keepAliveFetcher(),
+    private readonly client: SubgraphClient = new SubgraphClient(url),
   ) {}
 
   async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
@@ -69,31 +79,40 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     };
     if (context.scope) headers.traceparent = formatTraceparent(context.scope.trace);
 
-    let response: FetcherResponse;
+    let response: SubgraphResponse;
     try {
-      response = await this.send(this.url, { method: 'POST', headers, body });
+      response = await this.client.post(headers, body);
     } catch (error) {
       warnThrottled(`unreachable:${this.name}`, () => this.log.warn({ err: error, subgraph: this.name, url: this.url }, 'subgraph unreachable'));
       throw new ServiceUnavailableError(`The ${this.name} service is unavailable right now.`);
     }
-    if (!response.ok) throw await this.errorFromResponse(response);
-    const result: unknown = await response.json();
+    if (response.status < 200 || response.status > 299) throw this.errorFromResponse(response);
+    let result: unknown;
+    try {
+      result = JSON.parse(response.body);
+    } catch {
+      result = undefined;
+    }
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
       throw new Error(`The ${this.name} service answered with something other than a GraphQL response.`);
     }
     // The client's Cache-Control is the most restrictive of the subgraphs' answers.
     if ('incomingRequestContext' in options) {
       const policy = options.incomingRequestContext.overallCachePolicy;
-      if (policy && 'restrict' in policy) policy.restrict(cacheHint(response.headers.get('cache-control')));
+      if (policy && 'restrict' in policy) policy.restrict(cacheHint(response.cacheControl));
     }
-    return { ...(result as GatewayGraphQLResponse), http: response };
+    return result as GatewayGraphQLResponse;
+  }
+
+  /** Closes the connections to the subgraph. */
+  close(): Promise<void> {
+    return this.client.close();
   }
 
   // Never the subgraph's URL or body in the client's error; a refused signature would also
   // reach clients as UNAUTHENTICATED although it is the router's fault.
-  private async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
-    const body = await response.text().catch(() => '');
-    this.log.error({ subgraph: this.name, status: response.status, body: body.slice(0, 2_000) }, 'subgraph answered with an HTTP error');
+  private errorFromResponse(response: SubgraphResponse): GraphQLError {
+    this.log.error({ subgraph: this.name, status: response.status, body: response.body.slice(0, 2_000) }, 'subgraph answered with an HTTP error');
     if (response.status === 502 || response.status === 503 || response.status === 504) {
       return new ServiceUnavailableError(`The ${this.name} service is unavailable right now.`);
     }
