@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { Counter, type Registry } from 'prom-client';
 import { HttpError, type Logger } from '@shop/runtime';
-import { checkLimits, limitError, parseWithinTokens, tooManyTokens, type LimitViolation, type QueryLimits } from './limits';
+import { limitChecker, limitError, parseWithinTokens, tooManyTokens, type LimitViolation, type QueryLimits } from './limits';
 import type { ManifestStore } from './persisted-queries/manifest-store';
 import { resolveOperation, type PersistedQueryMode } from './persisted-queries/policy';
 
@@ -45,10 +45,11 @@ const jsonOrUndefined = (text: string | null): unknown => {
 };
 
 /**
- * The GraphQL request as Apollo Server will read it (GET search parameters or a JSON body).
- * Anything malformed reads as absent here: Apollo answers it with its own 400.
+ * The GraphQL request as Apollo Server will read it (GET search parameters or a JSON body,
+ * `parsedBody`, parsed once for both). Anything else reads as absent here: Apollo answers it
+ * with its own 400.
  */
-export function readGraphQLParams(req: IncomingMessage, body: Buffer): GraphQLParams | null {
+export function readGraphQLParams(req: IncomingMessage, parsedBody: () => unknown): GraphQLParams | null {
   if (req.method === 'GET') {
     const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
     return paramsFrom({
@@ -59,7 +60,7 @@ export function readGraphQLParams(req: IncomingMessage, body: Buffer): GraphQLPa
     });
   }
   if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').includes('json')) return null;
-  const parsed = jsonOrUndefined(body.toString('utf8'));
+  const parsed = parsedBody();
   return isObject(parsed) ? paramsFrom(parsed) : null;
 }
 
@@ -118,12 +119,14 @@ export function createFrontDoor(options: FrontDoorOptions) {
     return parsed;
   };
 
+  const checkLimits = limitChecker(limits);
+
   /** `traceId`: the request's, for the log line of a refusal. */
-  const admit = (req: IncomingMessage, body: Buffer, traceId: string): Admission | undefined => {
+  const admit = (req: IncomingMessage, parsedBody: () => unknown, traceId: string): Admission | undefined => {
     if (req.method === 'GET' && Buffer.byteLength(req.url ?? '') > options.maxBodyBytes) {
       refuse(traceId, 400, 'BODY_TOO_LARGE', `Request URL is larger than ${options.maxBodyBytes} bytes.`);
     }
-    const params = readGraphQLParams(req, body);
+    const params = readGraphQLParams(req, parsedBody);
     if (!params) return undefined;
     const resolution = resolveOperation(params, mode, manifests.current);
     if (resolution.kind === 'refuse') return refuse(traceId, 400, resolution.code, resolution.message, params.operationName);
@@ -132,7 +135,7 @@ export function createFrontDoor(options: FrontDoorOptions) {
     const parsed = parseCached(resolution.source);
     if ('tooManyTokens' in parsed) refuseLimit(traceId, tooManyTokens(limits), params.operationName);
     if ('document' in parsed) {
-      const violation = checkLimits(parsed.document, { operationName: params.operationName, variables: params.variables, schema: options.schema() }, limits);
+      const violation = checkLimits(parsed.document, { operationName: params.operationName, variables: params.variables, schema: options.schema() });
       if (violation) refuseLimit(traceId, violation, params.operationName);
     }
     // A syntax error is left to Apollo, which reports it as GRAPHQL_PARSE_FAILED.
@@ -164,7 +167,7 @@ export function createFrontDoor(options: FrontDoorOptions) {
         },
         async didResolveOperation({ document, operationName }) {
           if (admission?.checked) return;
-          const violation = checkLimits(document, { operationName, variables: request.variables, schema: options.schema() }, limits);
+          const violation = checkLimits(document, { operationName, variables: request.variables, schema: options.schema() });
           if (violation) {
             refused.inc({ code: violation.code });
             throw limitError(violation);

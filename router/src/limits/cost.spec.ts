@@ -1,6 +1,6 @@
 import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { estimateCost } from './cost';
+import { costReadsVariables, estimateCost } from './cost';
 
 const schema = buildSchema(`
   type Query { products(first: Int = 20, after: String): ProductConnection  product(id: ID!): Product  me: User }
@@ -69,5 +69,13 @@ describe('estimateCost', () => {
 
   it('ignores introspection', () => {
     expect(cost('{ __schema { types { fields { name } } } }')).toBe(0);
+  });
+});
+
+describe('costReadsVariables', () => {
+  it('is true only when a first or last argument is a variable, in an operation or a fragment', () => {
+    expect(costReadsVariables(parse('query($n: Int) { products(first: $n) { edges { node { id } } } }'))).toBe(true);
+    expect(costReadsVariables(parse('query($n: Int) { ...F } fragment F on Query { me { orders(last: $n) { edges { node { id } } } } }'))).toBe(true);
+    expect(costReadsVariables(parse('query($id: ID!) { product(id: $id) { id } products(first: 5) { edges { node { id } } } }'))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  BREAK,
   getNamedType,
   getNullableType,
   isCompositeType,
@@ -14,6 +15,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  visit,
 } from 'graphql';
 import { fragmentsOf, isIntrospectionField, operationsToCheck } from './document';
 
@@ -112,4 +114,21 @@ export function estimateCost(document: DocumentNode, operationName: string | nul
   };
 
   return Math.max(0, ...operationsToCheck(document, operationName).map(costOperation));
+}
+
+/**
+ * Whether the estimate of some operation in the document can change with the variables: a
+ * `first`/`last` argument given as a variable. When none is, the estimate depends on the
+ * document and the schema alone.
+ */
+export function costReadsVariables(document: DocumentNode): boolean {
+  let reads = false;
+  visit(document, {
+    Argument(argument) {
+      if (!SIZE_ARGUMENTS.includes(argument.name.value) || argument.value.kind !== Kind.VARIABLE) return undefined;
+      reads = true;
+      return BREAK;
+    },
+  });
+  return reads;
 }

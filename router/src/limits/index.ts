@@ -1,6 +1,6 @@
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { countAliases } from './aliases';
-import { estimateCost } from './cost';
+import { costReadsVariables, estimateCost } from './cost';
 import { queryDepth } from './depth';
 import { countRootFields } from './root-fields';
 
@@ -66,4 +66,32 @@ export const tooManyTokens = (limits: QueryLimits): LimitViolation => ({
 /** As Apollo Server sends it: the code for clients, HTTP 400. */
 export function limitError(violation: LimitViolation): GraphQLError {
   return new GraphQLError(violation.message, { extensions: { code: violation.code, http: { status: 400 } } });
+}
+
+interface Verdict {
+  schema: GraphQLSchema | undefined;
+  violation: LimitViolation | null;
+}
+
+/**
+ * checkLimits, remembered per parsed document and operation name while the schema stays the
+ * same, for documents whose verdict cannot change with the variables: clients send the same
+ * few documents over and over, and walking each on every request showed in the router's
+ * profile. Documents are held weakly: a document its owner's cache drops is forgotten here.
+ */
+export function limitChecker(limits: QueryLimits): (document: DocumentNode, input: OperationInput) => LimitViolation | null {
+  const verdicts = new WeakMap<DocumentNode, Map<string, Verdict>>();
+  return (document, input) => {
+    const name = input.operationName ?? '';
+    const known = verdicts.get(document)?.get(name);
+    if (known && known.schema === input.schema) return known.violation;
+    const violation = checkLimits(document, input, limits);
+    if (costReadsVariables(document)) return violation;
+    let byName = verdicts.get(document);
+    if (!byName) verdicts.set(document, (byName = new Map()));
+    // Operation names come from the request: bounded so one document cannot grow without end.
+    if (byName.size >= 16) byName.clear();
+    byName.set(name, { schema: input.schema, violation });
+    return violation;
+  };
 }

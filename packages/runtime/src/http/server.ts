@@ -19,8 +19,12 @@ export interface GraphQLEndpoint<TContext extends BaseContext> {
   path: string;
   apollo: ApolloServer<TContext>;
   maxBodyBytes: number;
-  /** Builds the per-request context around its scope; throw HttpError to refuse the request outright. */
-  context: (req: IncomingMessage, body: Buffer, scope: RequestScope) => Promise<TContext>;
+  /**
+   * Builds the per-request context around its scope; throw HttpError to refuse the request
+   * outright. `body` is the raw body; `parsedBody` parses it once for everyone who asks (the
+   * JSON of a JSON POST, else the text; it throws HttpError 400 on malformed JSON).
+   */
+  context: (req: IncomingMessage, body: Buffer, scope: RequestScope, parsedBody: () => unknown) => Promise<TContext>;
 }
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -84,13 +88,15 @@ export async function startHttpServer<TContext extends BaseContext>(options: Htt
         if (route) return await route(req, res);
         if (url.pathname !== graphql.path) return sendJson(res, 404, { error: 'not found' });
         const body = await readBody(req, graphql.maxBodyBytes);
-        const context = await graphql.context(req, body, newRequestScope(trace));
+        let parsed: { value: unknown } | undefined;
+        const parsedBody = () => (parsed ??= { value: parseJsonBody(req, body) }).value;
+        const context = await graphql.context(req, body, newRequestScope(trace), parsedBody);
         const headers = new HeaderMap();
         for (const [name, value] of Object.entries(req.headers)) {
           if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
         }
         const response = await graphql.apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parseJsonBody(req, body) },
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsedBody() },
           context: async () => context,
         });
         for (const [name, value] of response.headers) res.setHeader(name, value);
