@@ -141,13 +141,19 @@ function containsNul(value: unknown): boolean {
   return false;
 }
 
+// Apollo hands over the same parsed document for every request of an operation: each is walked once.
+const nulVerdicts = new WeakMap<DocumentNode, boolean>();
+
 function documentContainsNul(document: DocumentNode): boolean {
+  const known = nulVerdicts.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     [Kind.STRING](node) {
       if (node.value.includes('\u0000')) found = true;
     },
   });
+  nulVerdicts.set(document, found);
   return found;
 }
 
