@@ -134,10 +134,15 @@ export function publicQueryCachePlugin<T extends BaseContext>(maxAgeSeconds: num
   };
 }
 
+// Plain loops: variables can hold a hundred entity representations, walked on every request.
 function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') return Object.values(value).some(containsNul);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (containsNul(item)) return true;
+    return false;
+  }
+  for (const key in value) if (Object.hasOwn(value, key) && containsNul((value as Record<string, unknown>)[key])) return true;
   return false;
 }
 
