@@ -16,10 +16,10 @@ import { parseProcStat } from '../src/bench/host-cpu';
 const options = (argv: string[]) => parseBenchArgs(argv) as BenchOptions;
 
 describe('bench flags', () => {
-  it('defaults to 10,000 products and 1,000 users with 20 orders each, 10 s and 10 connections', () => {
+  it('defaults to 10,000 products and 1,000 users with 20 orders each, 10 s and 32 connections', () => {
     const parsed = options([]);
     expect(parsed.dataset).toEqual({ products: 10_000, users: 1_000, orders: 20_000, cartLines: 3, linesPerOrder: 3, demoAccounts: false });
-    expect(parsed).toMatchObject({ duration: 10, warmup: 2, connections: 10, rounds: 1, fresh: false, basePort: undefined, prefix: 'bench', only: [], outDir: 'bench-results' });
+    expect(parsed).toMatchObject({ duration: 10, warmup: 2, connections: 32, rounds: 1, fresh: false, basePort: undefined, prefix: 'bench', only: [], outDir: 'bench-results' });
   });
 
   it('reads every flag, in both forms', () => {
