@@ -100,6 +100,11 @@ export function runLoad(plan: RequestPlan, options: { connections: number; secon
   const latencies = new Samples();
   const statusCodes: Record<string, number> = {};
   let instance: autocannon.Instance | undefined;
+  const build = (n: number) => {
+    const { body, headers } = plan.request(n);
+    return { body, headers: { 'content-type': 'application/json', ...headers } };
+  };
+  const prebuilt = plan.cycle ? Array.from({ length: plan.cycle }, (_, n) => build(n)) : undefined;
   const onResponse = (status: number, body: string) => {
     if (status < 200 || status >= 300) firstError ??= `HTTP ${status}: ${body.slice(0, 500)}`;
     else if (body.includes('"errors"')) {
@@ -116,22 +121,18 @@ export function runLoad(plan: RequestPlan, options: { connections: number; secon
         duration: options.seconds,
         timeout: 30,
         headers: { 'content-type': 'application/json' },
-        // Requests that repeat are built once, not per request: the load generator shares the
-        // machine with what it measures, so its own CPU is kept small.
-        requests: plan.cycle
-          ? Array.from({ length: plan.cycle }, (_, n) => {
-              const { body, headers } = plan.request(n);
-              return { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, onResponse };
-            })
-          : [
-              {
-                setupRequest: (request) => {
-                  const { body, headers } = plan.request(next++);
-                  return { ...request, body, headers: { ...request.headers, ...headers } };
-                },
-                onResponse,
-              },
-            ],
+        // One shared counter hands out the requests, so the connections spread over the skus and
+        // users instead of walking the same list in step. Requests that repeat are built once:
+        // the load generator shares the machine with what it measures.
+        requests: [
+          {
+            setupRequest: (request) => {
+              const n = next++;
+              return { ...request, ...(prebuilt ? prebuilt[n % prebuilt.length]! : build(n)) };
+            },
+            onResponse,
+          },
+        ],
       },
       (error, result) => {
         if (error) return reject(error);
