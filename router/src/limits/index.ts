@@ -73,6 +73,12 @@ interface Verdict {
   violation: LimitViolation | null;
 }
 
+interface DocumentVerdicts {
+  /** Some list size comes from a variable: every request is checked. */
+  readsVariables: boolean;
+  byOperationName: Map<string, Verdict>;
+}
+
 /**
  * checkLimits, remembered per parsed document and operation name while the schema stays the
  * same, for documents whose verdict cannot change with the variables: clients send the same
@@ -80,18 +86,18 @@ interface Verdict {
  * profile. Documents are held weakly: a document its owner's cache drops is forgotten here.
  */
 export function limitChecker(limits: QueryLimits): (document: DocumentNode, input: OperationInput) => LimitViolation | null {
-  const verdicts = new WeakMap<DocumentNode, Map<string, Verdict>>();
+  const verdicts = new WeakMap<DocumentNode, DocumentVerdicts>();
   return (document, input) => {
+    let known = verdicts.get(document);
+    if (!known) verdicts.set(document, (known = { readsVariables: costReadsVariables(document), byOperationName: new Map() }));
+    if (known.readsVariables) return checkLimits(document, input, limits);
     const name = input.operationName ?? '';
-    const known = verdicts.get(document)?.get(name);
-    if (known && known.schema === input.schema) return known.violation;
+    const verdict = known.byOperationName.get(name);
+    if (verdict && verdict.schema === input.schema) return verdict.violation;
     const violation = checkLimits(document, input, limits);
-    if (costReadsVariables(document)) return violation;
-    let byName = verdicts.get(document);
-    if (!byName) verdicts.set(document, (byName = new Map()));
     // Operation names come from the request: bounded so one document cannot grow without end.
-    if (byName.size >= 16) byName.clear();
-    byName.set(name, { schema: input.schema, violation });
+    if (known.byOperationName.size >= 16) known.byOperationName.clear();
+    known.byOperationName.set(name, { schema: input.schema, violation });
     return violation;
   };
 }
