@@ -144,6 +144,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   try {
     await apollo.start();
   } catch (error) {
+    await closeDataSources();
     manifests.stop();
     redis.disconnect();
     throw error;

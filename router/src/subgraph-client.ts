@@ -36,7 +36,7 @@ export class SubgraphClient {
     const cacheControl = response.headers['cache-control'];
     return {
       status: response.statusCode,
-      cacheControl: typeof cacheControl === 'string' ? cacheControl : null,
+      cacheControl: Array.isArray(cacheControl) ? cacheControl.join(', ') : (cacheControl ?? null),
       body: await response.body.text(),
     };
   }
