@@ -62,6 +62,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.once('error', reject);
+    // After 'end' this is a no-op; before it, the body never arrived whole.
+    req.once('close', () => reject(new HttpError(400, 'The request body was cut off.', 'BAD_REQUEST')));
   });
 }
 
