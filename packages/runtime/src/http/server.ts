@@ -60,10 +60,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       req.destroy();
       reject(tooLarge());
     });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    let ended = false;
+    req.once('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
     req.once('error', reject);
-    // After 'end' this is a no-op; before it, the body never arrived whole.
-    req.once('close', () => reject(new HttpError(400, 'The request body was cut off.', 'BAD_REQUEST')));
+    // Before 'end', the body never arrived whole. (Checked first: an Error's stack trace
+    // costs, and every request closes.)
+    req.once('close', () => {
+      if (!ended) reject(new HttpError(400, 'The request body was cut off.', 'BAD_REQUEST'));
+    });
   });
 }
 
