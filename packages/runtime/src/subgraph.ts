@@ -18,6 +18,12 @@ import { createLogger, type Logger } from './observability/logger';
 import { formatTraceparent, type RequestScope } from './observability/trace';
 import { createMetrics, type Metrics } from './observability/metrics';
 
+export interface EntityCacheFactoryOptions {
+  schemaVersion?: number;
+  shared?: boolean;
+  entityType?: string;
+}
+
 /** The connections a subgraph needs, opened in order: config → db → redis → events. */
 export interface SubgraphDeps<DB> {
   name: string;
@@ -35,9 +41,9 @@ export interface SubgraphDeps<DB> {
   /**
    * A read-through cache for one entity, TTL from CACHE_TTLS / CACHE_TTL_SECONDS. `shared`:
    * the same for every caller (never per-user data), so also kept in process memory for
-   * CACHE_LOCAL_TTL_SECONDS.
+   * CACHE_LOCAL_TTL_SECONDS. `entityType`: see EntityCacheOptions (only with `shared`).
    */
-  entityCache<V>(entity: string, options?: { schemaVersion?: number; shared?: boolean }): EntityCache<V>;
+  entityCache<V>(entity: string, options?: EntityCacheFactoryOptions): EntityCache<V>;
 }
 
 export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrations: Record<string, Migration>): Promise<SubgraphDeps<DB>> {
@@ -68,7 +74,7 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
   const cacheGeneration = new CacheGeneration(redis, name, log);
   await cacheGeneration.sync();
   const invalidations = new InvalidationChannel(redis, `${env.REDIS_KEY_PREFIX}${name}:cache:invalidations`, log);
-  const entityCache = <V>(entity: string, options: { schemaVersion?: number; shared?: boolean } = {}) =>
+  const entityCache = <V>(entity: string, options: EntityCacheFactoryOptions = {}) =>
     new EntityCache<V>(redis, {
       subgraph: name,
       entity,
@@ -77,6 +83,7 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
       generation: cacheGeneration,
       log,
       metrics,
+      entityType: options.shared ? options.entityType : undefined,
       local: options.shared ? { ttlMs: env.CACHE_LOCAL_TTL_SECONDS * 1000, maxEntries: env.CACHE_LOCAL_MAX_ENTRIES, channel: invalidations } : undefined,
     });
   return { name, env, log, metrics, db, redis, bus, relay, signingSecrets, cacheGeneration, invalidations, entityCache };

@@ -26,7 +26,7 @@ interface Replica {
 const replicas: Replica[] = [];
 let admin: Redis;
 
-async function replica(ttlMs = 60_000): Promise<Replica> {
+async function replica(ttlMs = 60_000, entityType?: string): Promise<Replica> {
   const redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
   const generation = new CacheGeneration(redis, SUBGRAPH, log, 100);
   const channel = new InvalidationChannel(redis, CHANNEL, log);
@@ -37,6 +37,7 @@ async function replica(ttlMs = 60_000): Promise<Replica> {
     ttlSeconds: 60,
     generation,
     log,
+    entityType,
     local: { ttlMs, maxEntries: 100, channel },
   });
   const created = { redis, generation, channel, things };
@@ -145,6 +146,26 @@ describe('in-process layer of shared entities', () => {
     await a.things.setMany([['9', { name: 'nine' }]], readStartedAt);
     await deleteFromRedis('9');
     expect(await names(a, ['9'])).toEqual({});
+  });
+
+  it('names the federated type in its invalidations, for caches outside the subgraph (the router’s)', async () => {
+    const a = await replica(60_000, 'Thing');
+    const heard: Array<[string, string[]]> = [];
+    let dropped = 0;
+    a.channel.listenForTypes(
+      (type, ids) => heard.push([type, ids]),
+      () => dropped++,
+    );
+    await a.things.invalidate(['11', '12']);
+    await eventually(async () => expect(heard).toContainEqual(['Thing', ['11', '12']]));
+    // Invalidations of caches that are not a federated type's entities stay among the replicas.
+    const untyped = await replica();
+    await untyped.things.invalidate(['13']);
+    await a.things.invalidate(['14']);
+    await eventually(async () => expect(heard).toContainEqual(['Thing', ['14']]));
+    // (Each invalidation is sent again a second later; the same ids, the same type.)
+    expect(heard.every(([type, ids]) => type === 'Thing' && !ids.includes('13'))).toBe(true);
+    expect(dropped).toBe(0);
   });
 
   it('ignores malformed invalidation messages', async () => {

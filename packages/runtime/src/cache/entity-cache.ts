@@ -65,7 +65,7 @@ export class CacheGeneration {
       this.value = stored === null ? await this.initialise() : Number(stored);
     } catch (error) {
       this.value = null;
-      this.logThrottled('generation', () => this.log.warn({ err: error }, 'cache generation unavailable; reading from Postgres'));
+      this.logThrottled('generation', () => this.log.warn({ err: error }, 'cache generation unavailable; the cache is bypassed'));
     }
   }
 
@@ -88,6 +88,12 @@ export interface EntityCacheOptions {
   generation: CacheGeneration;
   log: Logger;
   metrics?: Metrics;
+  /**
+   * The federated type (`Product`) whose entities these ids are the `id` keys of, when the
+   * cached rows are what that type's fields are read from: invalidations then name the type,
+   * so the router's entity cache drops those entities too. Needs `local` (its channel).
+   */
+  entityType?: string;
   /**
    * An in-process layer in front of Redis, only for data every caller may see. Replicas tell
    * each other what they invalidate through `channel`; the layer is bypassed while it is down.
@@ -208,7 +214,7 @@ export class EntityCache<V> {
     try {
       await this.redis.del(...keys);
       // Even with no layer of its own (CACHE_LOCAL_TTL_SECONDS=0), other replicas may have one.
-      if (this.options.local) await this.options.local.channel.publish(this.options.entity, ids);
+      if (this.options.local) await this.options.local.channel.publish(this.options.entity, ids, this.options.entityType);
     } catch (error) {
       // Unsent, other replicas could keep serving these from memory: the generation bump
       // that follows empties every replica's layers as well as Redis.
@@ -221,7 +227,7 @@ export class EntityCache<V> {
     // taken that old row from Redis into memory meanwhile.
     const again = async () => {
       await this.redis.del(...keys);
-      if (this.options.local) await this.options.local.channel.publish(this.options.entity, ids);
+      if (this.options.local) await this.options.local.channel.publish(this.options.entity, ids, this.options.entityType);
     };
     setTimeout(() => void again().catch(() => this.options.generation.markMissed()), 1_000).unref();
   }

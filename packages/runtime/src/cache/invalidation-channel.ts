@@ -4,6 +4,8 @@ import { throttledLog, type Logger } from '../observability/logger';
 interface InvalidationMessage {
   entity: string;
   ids: string[];
+  /** The federated type these ids are keys of, when they are (`Product`): the router caches those too. */
+  type?: string;
 }
 
 /**
@@ -16,6 +18,7 @@ interface InvalidationMessage {
 export class InvalidationChannel {
   private readonly subscriber: Redis;
   private readonly listeners = new Map<string, (ids: string[]) => void>();
+  private readonly typeListeners = new Set<(type: string, ids: string[]) => void>();
   private readonly dropListeners = new Set<() => void>();
   private subscribed = false;
   /** When the current subscription went live; 0 while it is not. */
@@ -61,9 +64,18 @@ export class InvalidationChannel {
     this.dropListeners.add(onDrop);
   }
 
+  /**
+   * For a cache outside the subgraph (the router's entity cache): `onInvalidate` hears every
+   * invalidation of entities of a federated type, by their `id` key.
+   */
+  listenForTypes(onInvalidate: (type: string, ids: string[]) => void, onDrop: () => void): void {
+    this.typeListeners.add(onInvalidate);
+    this.dropListeners.add(onDrop);
+  }
+
   /** Throws when Redis is unreachable: the caller treats that as a missed invalidation. */
-  async publish(entity: string, ids: readonly string[]): Promise<void> {
-    const message: InvalidationMessage = { entity, ids: [...ids] };
+  async publish(entity: string, ids: readonly string[], type?: string): Promise<void> {
+    const message: InvalidationMessage = type ? { entity, ids: [...ids], type } : { entity, ids: [...ids] };
     await this.redis.publish(this.channel, JSON.stringify(message));
   }
 
@@ -105,6 +117,8 @@ export class InvalidationChannel {
       return;
     }
     if (typeof message !== 'object' || message === null || typeof message.entity !== 'string' || !Array.isArray(message.ids)) return;
-    this.listeners.get(message.entity)?.(message.ids.filter((id) => typeof id === 'string'));
+    const ids = message.ids.filter((id) => typeof id === 'string');
+    this.listeners.get(message.entity)?.(ids);
+    if (typeof message.type === 'string') for (const listener of this.typeListeners) listener(message.type, ids);
   }
 }

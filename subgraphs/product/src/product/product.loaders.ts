@@ -14,7 +14,8 @@ export class ProductCaches {
   private readonly skuFlight = new SingleFlight<ProductRow>();
 
   constructor(private readonly deps: Pick<SubgraphDeps<ProductDatabase>, 'entityCache' | 'env'>) {
-    this.rows = deps.entityCache<ProductRow>('product', { shared: true });
+    // Every Product field is read from this row: its invalidations reach the router's entity cache.
+    this.rows = deps.entityCache<ProductRow>('product', { shared: true, entityType: 'Product' });
     this.skus = deps.entityCache<string>('productSku', { shared: true });
   }
 
