@@ -20,6 +20,7 @@ import {
 } from '@shop/runtime';
 import { subgraphUrls, type RouterConfig } from './config';
 import { applyCors, applyNoStoreDefault } from './cors';
+import { createEntityCaches, type EntityCaches } from './entity-cache';
 import { routerFormatError, ROUTER_CODES } from './format-error';
 import { createFrontDoor } from './front-door';
 import type { QueryLimits } from './limits';
@@ -69,7 +70,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       const key = `${name} ${target}`;
       let source = dataSources.get(key);
       if (!source) {
-        source = new SignedDataSource(name, target, signingSecret!, log);
+        source = new SignedDataSource(name, target, signingSecret!, log, undefined, entityCaches?.of(name));
         dataSources.set(key, source);
       }
       return source;
@@ -82,6 +83,24 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
 
   const manifests = new ManifestStore(config.ROUTER_PERSISTED_QUERIES_MANIFESTS, log);
   await manifests.start();
+  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
+  // Built before Apollo starts: the gateway asks for its data sources then.
+  const entityCaches: EntityCaches | null =
+    config.CACHE_ENABLED && config.ROUTER_ENTITY_CACHE_TTL_SECONDS > 0 && config.ROUTER_ENTITY_CACHE_SUBGRAPHS.length > 0
+      ? await createEntityCaches({
+          subgraphs: config.ROUTER_ENTITY_CACHE_SUBGRAPHS,
+          redis,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          ttlSeconds: config.ROUTER_ENTITY_CACHE_TTL_SECONDS,
+          maxEntries: config.ROUTER_ENTITY_CACHE_MAX_ENTRIES,
+          log,
+          registry: metrics.registry,
+        })
+      : null;
+  const closeRedis = () => {
+    entityCaches?.stop();
+    redis.disconnect();
+  };
   const limits: QueryLimits = {
     maxDepth: config.ROUTER_MAX_DEPTH,
     maxAliases: config.ROUTER_MAX_ALIASES,
@@ -100,7 +119,6 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     log,
     registry: metrics.registry,
   });
-  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
   const apqResults = new Counter({
     name: 'router_apq_cache_total',
     help: 'Automatic persisted query cache lookups and registrations, by result',
@@ -146,7 +164,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   } catch (error) {
     await closeDataSources();
     manifests.stop();
-    redis.disconnect();
+    closeRedis();
     throw error;
   }
 
@@ -178,7 +196,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
         checks: { supergraph: ok ? 'ok' : stopping ? 'stopping' : 'not loaded' },
         supergraph: supergraph.status,
         subgraphs: await probeSubgraphs(subgraphs),
-        // Redis holds APQ registrations only: without it clients send full text, so it does not count.
+        // Without Redis, clients send full text (APQ) and entities come from the subgraphs (entity cache): it does not count.
         redis: await pingRedis(redis).then(
           () => 'ok',
           (error: Error) => `down: ${error.message}`,
@@ -210,7 +228,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     await apollo.stop();
     await closeDataSources();
     manifests.stop();
-    redis.disconnect();
+    closeRedis();
     throw error;
   }
   applyNoStoreDefault(http.server);
@@ -231,7 +249,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       await apollo.stop();
       await closeDataSources();
       manifests.stop();
-      redis.disconnect();
+      closeRedis();
     },
   };
 }

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { list, logLevel, nodeEnv, parseEnv, port, positiveInt, url } from '@shop/runtime';
+import { list, logLevel, nodeEnv, nonNegativeInt, parseEnv, port, positiveInt, url } from '@shop/runtime';
 import { PERSISTED_QUERY_MODES } from './persisted-queries/policy';
+
+/** The subgraphs this router knows how to reach (see subgraphUrls). */
+const SUBGRAPH_NAMES = ['product', 'user', 'cart', 'order'] as const;
 
 const httpUrl = (fallback: string) => url(fallback, ['http:', 'https:']);
 
@@ -73,6 +76,13 @@ export const routerEnvSchema = z.object({
   ROUTER_PERSISTED_QUERIES_MANIFESTS: list([resolve(__dirname, '../../schema/persisted-queries')]).transform((paths) => paths.map((p) => resolve(p))),
   ROUTER_APQ_TTL_SECONDS: positiveInt(86_400),
   ROUTER_APQ_MAX_BYTES: positiveInt(20_000),
+  /** `false` turns the router's entity cache off, as it turns off the subgraphs' caches. */
+  CACHE_ENABLED: booleanFlag.transform((value) => value ?? true),
+  /** Subgraphs whose public entities (Cache-Control: public) the router keeps in memory; empty for none. */
+  ROUTER_ENTITY_CACHE_SUBGRAPHS: list(['product']).pipe(z.array(z.enum(SUBGRAPH_NAMES))),
+  /** Longest an entity is kept in the router's memory (also never past its subgraph's max-age); 0 turns that cache off. */
+  ROUTER_ENTITY_CACHE_TTL_SECONDS: nonNegativeInt(5),
+  ROUTER_ENTITY_CACHE_MAX_ENTRIES: positiveInt(10_000),
   REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: z.string().default(''),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(250),

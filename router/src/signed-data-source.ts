@@ -1,5 +1,6 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
+import type { CacheHint, SubgraphEntityCache } from './entity-cache';
 import type { Admission } from './front-door';
 import { SubgraphClient, type SubgraphResponse } from './subgraph-client';
 import {
@@ -13,10 +14,6 @@ import {
 } from '@shop/runtime';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
-interface CacheHint {
-  maxAge: number;
-  scope?: 'PUBLIC' | 'PRIVATE';
-}
 
 export interface RouterContext {
   /** The request's trace and counters. */
@@ -66,13 +63,25 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     private readonly secret: string,
     private readonly log: Logger,
     private readonly client: SubgraphClient = new SubgraphClient(url),
+    /** This subgraph's public entities in the router's memory, when it has such a cache. */
+    private readonly entityCache?: SubgraphEntityCache,
   ) {}
 
   async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
+    // The client's Cache-Control is the most restrictive of the subgraphs' answers.
+    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
+    const restrict = (hint: CacheHint) => {
+      if (policy && 'restrict' in policy) policy.restrict(hint);
+    };
+    const fetch = this.entityCache?.begin(request) ?? null;
+    if (fetch?.hint) restrict(fetch.hint);
+    if (fetch && fetch.missing.length === 0) return fetch.answer() as GatewayGraphQLResponse;
+
     const context = options.context as Partial<RouterContext>;
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const variables = fetch ? fetch.variablesToSend() : request.variables;
+    const body = JSON.stringify({ query: request.query, variables, operationName: request.operationName, extensions: request.extensions });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       ...signRequest(this.secret, { audience: this.name, identity: context.identity ?? null, body }),
@@ -96,12 +105,9 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     if (typeof result !== 'object' || result === null || Array.isArray(result)) {
       throw new Error(`The ${this.name} service answered with something other than a GraphQL response.`);
     }
-    // The client's Cache-Control is the most restrictive of the subgraphs' answers.
-    if ('incomingRequestContext' in options) {
-      const policy = options.incomingRequestContext.overallCachePolicy;
-      if (policy && 'restrict' in policy) policy.restrict(cacheHint(response.cacheControl));
-    }
-    return result as GatewayGraphQLResponse;
+    const hint = cacheHint(response.cacheControl);
+    restrict(hint);
+    return (fetch ? fetch.complete(result as GatewayGraphQLResponse, hint) : result) as GatewayGraphQLResponse;
   }
 
   /** Closes the connections to the subgraph. */

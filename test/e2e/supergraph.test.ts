@@ -250,6 +250,38 @@ describe('shopping', () => {
   });
 });
 
+describe('the router’s entity cache', () => {
+  /** Product entities the router answered from its memory so far, from its /metrics. */
+  const entityHits = async () => {
+    const text = await (await fetch(new URL('/metrics', stack.routerUrl))).text();
+    return Number(/^router_entity_cache_total\{subgraph="product",result="hit"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+
+  it('answers repeated product entities from memory, and shows a product’s change on the very next read', async () => {
+    const [watcher, buyer] = [await signUp(), await signUp()];
+    const a = await createProduct(10, 700);
+    await addToCart(watcher.accessToken, a.id, 1);
+    const productInCart = async () =>
+      ok(await stack.query(`{ myCart { items { product { id name stock price { amountCents } } } } }`, {}, watcher.accessToken)).myCart.items[0].product;
+    await eventually(async () => {
+      await productInCart();
+      const before = await entityHits();
+      expect(await productInCart()).toEqual({ id: a.id, name: `Widget ${a.sku}`, stock: 10, price: { amountCents: 700 } });
+      expect(await entityHits()).toBe(before + 1);
+    });
+
+    // A change made through the router shows at once.
+    ok(await stack.query(`mutation($id: ID!) { updateProduct(id: $id, input: { name: "Renamed widget" }) { id } }`, { id: a.id }, adminToken));
+    expect(await productInCart()).toMatchObject({ name: 'Renamed widget', stock: 10 });
+
+    // So does stock another user's order took, as soon as that order is CONFIRMED.
+    await productInCart();
+    const order = await placeOrder(buyer.accessToken, [{ productId: a.id, quantity: 3 }]);
+    await eventually(async () => expect(await orderStatus(buyer.accessToken, order.id)).toBe('CONFIRMED'));
+    expect(await productInCart()).toMatchObject({ name: 'Renamed widget', stock: 7 });
+  });
+});
+
 describe('security', () => {
   it('answers UNAUTHENTICATED when a token is needed and missing', async () => {
     expect(codeOf(await stack.query(`{ myCart { id } }`))).toBe('UNAUTHENTICATED');

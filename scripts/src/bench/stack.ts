@@ -80,6 +80,8 @@ export function serviceEnvironment(setup: BenchSetup, name: ServiceName, cacheEn
       ROUTER_SUBGRAPH_ORDER_URL: `${url('order')}/graphql`,
       AUTH_JWKS_URL: `${url('user')}/.well-known/jwks.json`,
       REDIS_KEY_PREFIX: `${setup.prefix}:`,
+      // Off also turns off the router's own cache of product entities.
+      CACHE_ENABLED: String(cacheEnabled),
       // The bench's operations are not in the persisted query list: audited (logged once), not refused.
       ROUTER_PERSISTED_QUERIES_MODE: 'audit',
     });
