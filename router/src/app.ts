@@ -42,8 +42,9 @@ const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.em
 const DEVELOPMENT_ORIGINS = ['http://localhost:4000'];
 
 /**
- * Composition root: config → supergraph, subgraph clients, Redis (APQ), persisted query
- * manifests, front door (limits, safelist), token verifier → server; shutdown in reverse.
+ * Composition root: config → Redis (APQ, entity caches), supergraph, subgraph clients,
+ * persisted query manifests, front door (limits, safelist), token verifier → server;
+ * shutdown in reverse.
  */
 export async function createRouterApp(config: RouterConfig): Promise<RouterApp> {
   const production = config.NODE_ENV === 'production';
@@ -51,6 +52,25 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   const metrics = createMetrics('router');
   const [signingSecret] = resolveSigningSecrets(config);
   const mode = config.ROUTER_PERSISTED_QUERIES_MODE;
+
+  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
+  // Before the gateway: its data sources (built when Apollo starts) take their subgraph's cache.
+  const entityCaches: EntityCaches | null =
+    config.CACHE_ENABLED && config.ROUTER_ENTITY_CACHE_TTL_SECONDS > 0 && config.ROUTER_ENTITY_CACHE_SUBGRAPHS.length > 0
+      ? await createEntityCaches({
+          subgraphs: config.ROUTER_ENTITY_CACHE_SUBGRAPHS,
+          redis,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          ttlSeconds: config.ROUTER_ENTITY_CACHE_TTL_SECONDS,
+          maxEntries: config.ROUTER_ENTITY_CACHE_MAX_ENTRIES,
+          log,
+          registry: metrics.registry,
+        })
+      : null;
+  const closeRedis = () => {
+    entityCaches?.stop();
+    redis.disconnect();
+  };
 
   const configuredUrls = subgraphUrls(config);
   const subgraphs = new Map<string, string>();
@@ -82,25 +102,12 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   });
 
   const manifests = new ManifestStore(config.ROUTER_PERSISTED_QUERIES_MANIFESTS, log);
-  await manifests.start();
-  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
-  // Built before Apollo starts: the gateway asks for its data sources then.
-  const entityCaches: EntityCaches | null =
-    config.CACHE_ENABLED && config.ROUTER_ENTITY_CACHE_TTL_SECONDS > 0 && config.ROUTER_ENTITY_CACHE_SUBGRAPHS.length > 0
-      ? await createEntityCaches({
-          subgraphs: config.ROUTER_ENTITY_CACHE_SUBGRAPHS,
-          redis,
-          keyPrefix: config.REDIS_KEY_PREFIX,
-          ttlSeconds: config.ROUTER_ENTITY_CACHE_TTL_SECONDS,
-          maxEntries: config.ROUTER_ENTITY_CACHE_MAX_ENTRIES,
-          log,
-          registry: metrics.registry,
-        })
-      : null;
-  const closeRedis = () => {
-    entityCaches?.stop();
-    redis.disconnect();
-  };
+  try {
+    await manifests.start();
+  } catch (error) {
+    closeRedis();
+    throw error;
+  }
   const limits: QueryLimits = {
     maxDepth: config.ROUTER_MAX_DEPTH,
     maxAliases: config.ROUTER_MAX_ALIASES,

@@ -186,6 +186,23 @@ describe('in-process layer of shared entities', () => {
     await eventually(async () => expect(await names(b, ['6'])).toEqual({}));
   });
 
+  it('gives a read-only generation (the router’s) only one the subgraph made: unknown until then', async () => {
+    const redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
+    const follower = new CacheGeneration(redis, 'not-started-yet', log, 100, true);
+    try {
+      await follower.sync();
+      expect(follower.current()).toBeNull();
+      expect(await admin.exists(`${run.redisPrefix}not-started-yet:cache:generation`)).toBe(0);
+      const owner = new CacheGeneration(redis, 'not-started-yet', log, 100);
+      await owner.sync();
+      owner.stop();
+      await eventually(async () => expect(follower.current()).toBe(owner.current()));
+    } finally {
+      follower.stop();
+      redis.disconnect();
+    }
+  });
+
   it('shares frozen entries between requests, so none can change what another reads', async () => {
     const a = await replica();
     await a.things.setMany([['7', { name: 'seven' }]]);

@@ -19,15 +19,19 @@ export interface EntityStoreOptions {
 /** Distinct selections kept per entity: queries differ, but a handful of shapes cover a page. */
 const MAX_SELECTIONS = 8;
 
+/** How long an invalidation is remembered: longer than any fetch may take (its timeouts are 30 s). */
+export const REMEMBER_INVALIDATIONS_MS = 60_000;
+
 /**
- * In-process entities of one subgraph, keyed `<type>:<id>` and then by the fetch's selection
- * (its query text). Entries belong to one cache generation of the subgraph. `epoch` moves on
- * every invalidation, so a fetch that was out meanwhile knows not to store what it read.
+ * In-process entities of one subgraph, keyed `<type>:<id>` and then by the fetch's selection.
+ * Entries belong to one cache generation of the subgraph. It remembers when each entity was
+ * last invalidated, and counts clears, so a fetch that was out meanwhile keeps nothing stale.
  */
 export class EntityStore {
   private readonly entries = new Map<string, Map<string, StoredEntity>>();
+  private readonly invalidatedAt = new Map<string, number>();
   private generation: number | null = null;
-  private invalidations = 0;
+  private clears = 0;
   readonly now: () => number;
 
   constructor(private readonly options: EntityStoreOptions) {
@@ -38,8 +42,14 @@ export class EntityStore {
     return this.entries.size;
   }
 
-  get epoch(): number {
-    return this.invalidations;
+  /** Moves whenever everything is dropped (a lost subscription, a new generation). */
+  get clearCount(): number {
+    return this.clears;
+  }
+
+  /** Whether an entity read by a fetch begun at `startedAt` may be kept: nothing invalidated it since. */
+  unchangedSince(key: string, startedAt: number): boolean {
+    return startedAt > this.now() - REMEMBER_INVALIDATIONS_MS && (this.invalidatedAt.get(key) ?? -Infinity) < startedAt;
   }
 
   get(generation: number, key: string, selection: string, now: number): StoredEntity | undefined {
@@ -71,12 +81,23 @@ export class EntityStore {
   }
 
   invalidate(type: string, ids: readonly string[]): void {
-    this.invalidations++;
-    for (const id of ids) this.entries.delete(`${type}:${id}`);
+    const now = this.now();
+    if (this.invalidatedAt.size > 10_000) {
+      for (const [key, at] of this.invalidatedAt) {
+        if (at >= now - REMEMBER_INVALIDATIONS_MS) break;
+        this.invalidatedAt.delete(key);
+      }
+    }
+    for (const id of ids) {
+      const key = `${type}:${id}`;
+      this.entries.delete(key);
+      this.invalidatedAt.delete(key); // re-inserted last: the map stays in time order
+      this.invalidatedAt.set(key, now);
+    }
   }
 
   clear(): void {
-    this.invalidations++;
+    this.clears++;
     this.entries.clear();
   }
 

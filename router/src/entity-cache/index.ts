@@ -38,7 +38,7 @@ export async function createEntityCaches(options: EntityCachesOptions): Promise<
   const caches = new Map<string, SubgraphEntityCache>();
   const stops: Array<() => void> = [];
   for (const subgraph of options.subgraphs) {
-    const generation = new CacheGeneration(options.redis, subgraph, options.log);
+    const generation = new CacheGeneration(options.redis, subgraph, options.log, 1_000, true);
     const channel = new InvalidationChannel(options.redis, `${options.keyPrefix}${subgraph}:cache:invalidations`, options.log);
     const store = new EntityStore({ ttlMs: options.ttlSeconds * 1000, maxEntries: options.maxEntries });
     const cache = new SubgraphEntityCache(

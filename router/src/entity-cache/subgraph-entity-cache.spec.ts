@@ -89,16 +89,46 @@ describe('the router’s entity cache', () => {
     expect(fetch(['a', 'b', 'c'], subgraph).sent).toEqual([product('a'), product('b'), product('c')]);
   });
 
-  it('drops invalidated entities, and keeps nothing read while an invalidation came', () => {
-    const { cache, fetch, subgraph } = setup();
+  it('drops invalidated entities, and keeps no entity invalidated while its fetch was out', () => {
+    const { cache, fetch, subgraph, tick } = setup();
     fetch(['a', 'b'], subgraph);
     cache.invalidate('Product', ['a']);
     expect(fetch(['a', 'b'], subgraph).sent).toEqual([product('a')]);
 
-    const racing = cache.begin(fetchOf('c'))!;
-    cache.invalidate('Product', ['x']);
+    const racing = cache.begin(fetchOf('c', 'd'))!;
+    tick(5);
+    cache.invalidate('Product', ['c', 'x']);
+    tick(5);
     racing.complete(subgraph(racing.variablesToSend().representations as unknown[]), PUBLIC);
-    expect(fetch(['c'], subgraph).sent).toEqual([product('c')]);
+    expect(fetch(['c', 'd'], subgraph).sent).toEqual([product('c')]);
+
+    // A fetch that began after the invalidation keeps what it read.
+    tick(5);
+    fetch(['c'], subgraph);
+    expect(fetch(['c'], subgraph).sent).toEqual([]);
+  });
+
+  it('keeps nothing from a fetch that was out while memory was emptied', () => {
+    const { cache, fetch, subgraph } = setup();
+    const racing = cache.begin(fetchOf('a'))!;
+    cache.clear();
+    racing.complete(subgraph(racing.variablesToSend().representations as unknown[]), PUBLIC);
+    expect(fetch(['a'], subgraph).sent).toEqual([product('a')]);
+  });
+
+  it('tells selections apart by the variables they use, but not by the client’s operation name', () => {
+    const { cache, fetch, subgraph } = setup();
+    fetch(['a'], subgraph);
+    const renamed = { ...fetchOf('a'), query: QUERY.replace('Cart__product__1', 'OtherPage__product__2') };
+    expect(cache.begin(renamed)!.missing).toEqual([]);
+
+    const withStock = (value: boolean) => ({ query: QUERY, variables: { representations: [product('a')], withStock: value } });
+    const started = cache.begin(withStock(false))!;
+    expect(started.missing).toEqual([0]);
+    expect(started.variablesToSend()).toEqual({ representations: [product('a')], withStock: false });
+    started.complete({ data: { _entities: [{ name: 'Widget a' }] } }, PUBLIC);
+    expect(cache.begin(withStock(false))!.missing).toEqual([]);
+    expect(cache.begin(withStock(true))!.missing).toEqual([0]);
   });
 
   it('is bypassed while the generation is unknown or invalidations do not arrive, and forgets an older generation', () => {

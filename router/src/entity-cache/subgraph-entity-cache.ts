@@ -35,7 +35,9 @@ export interface GraphQLAnswer {
  * memory and only the rest are sent. An entity is kept only when the subgraph's answer says
  * `Cache-Control: public` with a max-age (the product catalogue), for the sooner of that
  * max-age and the store's TTL, and dropped when the subgraph invalidates it: it publishes
- * the ids of the `Product`s it changed on its invalidation channel, as for its own replicas.
+ * the ids of the `Product`s it changed on its invalidation channel, as for its own replicas,
+ * before it answers the write (or publishes the event) that changed them, so the router has
+ * heard of the change before the next request that could know of it.
  * Only `{ __typename, id }` representations are cached (not other keys, nor `@requires` data).
  */
 export class SubgraphEntityCache {
@@ -61,13 +63,14 @@ export class SubgraphEntityCache {
     if (!Array.isArray(representations) || query === undefined || !query.startsWith('query') || !query.includes('_entities(')) return null;
     const generation = this.gate.generation();
     if (generation === null || !this.gate.live()) return null;
+    const selection = selectionKey(query, request.variables!);
     const now = this.store.now();
     const found: Array<Record<string, unknown> | undefined> = new Array(representations.length);
     const missing: number[] = [];
     let maxAge = Infinity;
     for (let i = 0; i < representations.length; i++) {
       const key = entityKey(representations[i]);
-      const entry = key === null ? undefined : this.store.get(generation, key, query, now);
+      const entry = key === null ? undefined : this.store.get(generation, key, selection, now);
       if (entry) {
         found[i] = copyJson(entry.data) as Record<string, unknown>;
         maxAge = Math.min(maxAge, Math.max(0, entry.maxAge - Math.floor((now - entry.storedAt) / 1000)));
@@ -75,11 +78,24 @@ export class SubgraphEntityCache {
         missing.push(i);
       }
     }
-    const hits = representations.length - missing.length;
-    if (hits > 0) this.lookups?.inc({ subgraph: this.subgraph, result: 'hit' }, hits);
     if (missing.length > 0) this.lookups?.inc({ subgraph: this.subgraph, result: 'miss' }, missing.length);
-    return new EntityFetch(this.store, this.gate, { generation, epoch: this.store.epoch, startedAt: now }, request, representations, found, missing, hits > 0 ? { maxAge, scope: 'PUBLIC' } : null);
+    const hint: CacheHint | null = missing.length < representations.length ? { maxAge, scope: 'PUBLIC' } : null;
+    const started = { generation, clears: this.store.clearCount, startedAt: now, selection };
+    return new EntityFetch(this.store, this.gate, started, request, representations, found, missing, hint, (hits) => this.lookups?.inc({ subgraph: this.subgraph, result: 'hit' }, hits));
   }
+}
+
+/**
+ * What an entity's stored shape depends on besides its key: the fetch's text without its
+ * operation name (the client's, carried into every fetch name), and any variables the selection
+ * uses besides the representations (`stock @include(if: $withStock)`).
+ */
+function selectionKey(query: string, variables: Record<string, unknown>): string {
+  const start = query.search(/[({]/);
+  const text = start > 0 ? query.slice(start) : query;
+  let others: Record<string, unknown> | null = null;
+  for (const name in variables) if (name !== 'representations') (others ??= {})[name] = variables[name];
+  return others ? `${text}\n${JSON.stringify(others)}` : text;
 }
 
 /** `<type>:<id>` for a representation made of exactly `__typename` and `id`; null for any other. */
@@ -97,7 +113,7 @@ export class EntityFetch {
   constructor(
     private readonly store: EntityStore,
     private readonly gate: EntityCacheGate,
-    private readonly started: { generation: number; epoch: number; startedAt: number },
+    private readonly started: { generation: number; clears: number; startedAt: number; selection: string },
     private readonly request: FetchRequest,
     private readonly representations: readonly unknown[],
     private readonly found: Array<Record<string, unknown> | undefined>,
@@ -105,10 +121,12 @@ export class EntityFetch {
     readonly missing: readonly number[],
     /** For the answer's Cache-Control: what the entities from memory may still be kept for. */
     readonly hint: CacheHint | null,
+    private readonly countHits: (hits: number) => void,
   ) {}
 
   /** The whole answer, when memory held every entity. */
   answer(): GraphQLAnswer {
+    this.countHits(this.found.length);
     return { data: { _entities: this.found } };
   }
 
@@ -133,6 +151,7 @@ export class EntityFetch {
     }
     const all = this.found.slice();
     this.missing.forEach((index, j) => (all[index] = entities[j] as Record<string, unknown> | undefined));
+    if (all.length > this.missing.length) this.countHits(all.length - this.missing.length);
     if (this.keepable(hint)) this.keep(entities, answer.errors, hint.maxAge);
     const merged: GraphQLAnswer = { ...answer, data: { ...answer.data, _entities: all } };
     if (errors) merged.errors = errors;
@@ -140,11 +159,11 @@ export class EntityFetch {
   }
 
   private keepable(hint: CacheHint): boolean {
-    const { generation, epoch, startedAt } = this.started;
+    const { generation, clears, startedAt } = this.started;
     return (
       hint.scope === 'PUBLIC' &&
       hint.maxAge > 0 &&
-      this.store.epoch === epoch &&
+      this.store.clearCount === clears &&
       this.gate.generation() === generation &&
       this.gate.coversReadFrom(startedAt)
     );
@@ -156,12 +175,14 @@ export class EntityFetch {
       if (error.path?.[0] === '_entities' && typeof error.path[1] === 'number') failed.add(error.path[1]);
       else return; // an error this fetch cannot place: keep nothing from it
     }
-    const query = this.request.query!;
+    const { generation, startedAt, selection } = this.started;
     const now = this.store.now();
     entities.forEach((entity, j) => {
       const key = entityKey(this.representations[this.missing[j]!]);
       if (key === null || failed.has(j) || entity === null || typeof entity !== 'object' || Array.isArray(entity)) return;
-      this.store.put(this.started.generation, key, query, copyJson(entity as Record<string, unknown>), maxAge, now);
+      // An invalidation of this entity heard while the fetch was out may have come after the subgraph read it.
+      if (!this.store.unchangedSince(key, startedAt)) return;
+      this.store.put(generation, key, selection, copyJson(entity as Record<string, unknown>), maxAge, now);
     });
   }
 

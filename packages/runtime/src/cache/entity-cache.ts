@@ -17,14 +17,21 @@ export class CacheGeneration {
   private missedInvalidation = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly logThrottled = throttledLog(30_000);
+  private readonly onReady = () => void this.sync();
 
   constructor(
     private readonly redis: Redis,
     private readonly subgraph: string,
     private readonly log: Logger,
     private readonly refreshMs = 1_000,
+    /**
+     * For a cache outside the subgraph (the router's): never creates the generation, so one
+     * the subgraph has not made (another Redis, another key prefix) reads as unknown, and that
+     * cache stays off instead of missing every invalidation.
+     */
+    private readonly readOnly = false,
   ) {
-    redis.on('ready', () => void this.sync());
+    redis.on('ready', this.onReady);
     this.timer = setInterval(() => void this.sync(), refreshMs);
     this.timer.unref();
   }
@@ -62,7 +69,7 @@ export class CacheGeneration {
         return;
       }
       const stored = await this.redis.get(this.key);
-      this.value = stored === null ? await this.initialise() : Number(stored);
+      this.value = stored !== null ? Number(stored) : this.readOnly ? null : await this.initialise();
     } catch (error) {
       this.value = null;
       this.logThrottled('generation', () => this.log.warn({ err: error }, 'cache generation unavailable; the cache is bypassed'));
@@ -76,6 +83,7 @@ export class CacheGeneration {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.redis.off('ready', this.onReady);
   }
 }
 
