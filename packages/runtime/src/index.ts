@@ -27,4 +27,5 @@ export * from './process';
 export * from './cache/entity-cache';
 export * from './cache/invalidation-channel';
 export * from './cache/local-layer';
+export * from './cache/recent-invalidations';
 export * from './events/price-projection';

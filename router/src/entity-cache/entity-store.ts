@@ -1,3 +1,5 @@
+import { RecentInvalidations } from '@shop/runtime';
+
 /** One entity as a subgraph's `_entities` answered it for one selection. */
 export interface StoredEntity {
   /** Frozen; hand out copies (the gateway merges later fetches into what it is given). */
@@ -29,7 +31,7 @@ export const REMEMBER_INVALIDATIONS_MS = 60_000;
  */
 export class EntityStore {
   private readonly entries = new Map<string, Map<string, StoredEntity>>();
-  private readonly invalidatedAt = new Map<string, number>();
+  private readonly invalidatedAt = new RecentInvalidations(REMEMBER_INVALIDATIONS_MS);
   private generation: number | null = null;
   private clears = 0;
   readonly now: () => number;
@@ -49,7 +51,7 @@ export class EntityStore {
 
   /** Whether an entity read by a fetch begun at `startedAt` may be kept: nothing invalidated it since. */
   unchangedSince(key: string, startedAt: number): boolean {
-    return startedAt > this.now() - REMEMBER_INVALIDATIONS_MS && (this.invalidatedAt.get(key) ?? -Infinity) < startedAt;
+    return startedAt > this.now() - REMEMBER_INVALIDATIONS_MS && !this.invalidatedAt.since(key, startedAt);
   }
 
   get(generation: number, key: string, selection: string, now: number): StoredEntity | undefined {
@@ -81,19 +83,9 @@ export class EntityStore {
   }
 
   invalidate(type: string, ids: readonly string[]): void {
-    const now = this.now();
-    if (this.invalidatedAt.size > 10_000) {
-      for (const [key, at] of this.invalidatedAt) {
-        if (at >= now - REMEMBER_INVALIDATIONS_MS) break;
-        this.invalidatedAt.delete(key);
-      }
-    }
-    for (const id of ids) {
-      const key = `${type}:${id}`;
-      this.entries.delete(key);
-      this.invalidatedAt.delete(key); // re-inserted last: the map stays in time order
-      this.invalidatedAt.set(key, now);
-    }
+    const keys = ids.map((id) => `${type}:${id}`);
+    for (const key of keys) this.entries.delete(key);
+    this.invalidatedAt.record(keys, this.now());
   }
 
   clear(): void {

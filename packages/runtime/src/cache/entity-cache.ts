@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics';
 import type { RequestScope } from '../observability/trace';
 import type { InvalidationChannel } from './invalidation-channel';
 import { LocalLayer, type LocalLayerOptions } from './local-layer';
+import { RecentInvalidations } from './recent-invalidations';
 
 /**
  * The cache generation of one subgraph, shared by its replicas through Redis. It is part of
@@ -118,7 +119,7 @@ export class EntityCache<V> {
   /** Concurrent database reads of this entity in this process. */
   readonly flight = new SingleFlight<V>();
   /** When each key was last invalidated here: a read that began before must not write back. */
-  private readonly invalidatedAt = new Map<string, number>();
+  private readonly invalidatedAt = new RecentInvalidations(10_000);
   private readonly logThrottled = throttledLog(30_000);
   private readonly local: LocalLayer<V> | null = null;
 
@@ -152,7 +153,7 @@ export class EntityCache<V> {
   }
 
   private writableBack(id: string, readStartedAt: number): boolean {
-    return (this.invalidatedAt.get(id) ?? -Infinity) < readStartedAt;
+    return !this.invalidatedAt.since(id, readStartedAt);
   }
 
   private key(generation: number, id: string): string {
@@ -241,11 +242,7 @@ export class EntityCache<V> {
   }
 
   private remember(ids: readonly string[]): void {
-    const now = Date.now();
-    if (this.invalidatedAt.size > 10_000) {
-      for (const [id, at] of this.invalidatedAt) if (at < now - 10_000) this.invalidatedAt.delete(id);
-    }
-    for (const id of ids) this.invalidatedAt.set(id, now);
+    this.invalidatedAt.record(ids, Date.now());
   }
 
   private warn(error: unknown): void {
