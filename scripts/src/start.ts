@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { parseConfig as parseRouterConfig } from '@shop/router';
+import { parseConfig as parseRouterConfig, ROUTER_NODE_FLAGS } from '@shop/router';
 import { countProducts } from '@shop/product-subgraph';
 import { runCli } from './cli';
 import { byName, closeDatabases, describeMigration, migrateAll, subgraphConfigs } from './db/databases';
@@ -93,6 +93,7 @@ runCli(async () => {
   const router: ServiceSpec = {
     name: 'router',
     script: join(REPO_ROOT, 'router', 'dist', 'index.js'),
+    nodeArgs: ROUTER_NODE_FLAGS,
     env: { ...routerSubgraphUrls(subgraphs, env), ...serviceEnv('router', env), PORT: String(routerConfig.PORT) },
     healthUrl: `http://${routerHost}:${routerConfig.PORT}/health/live`,
   };

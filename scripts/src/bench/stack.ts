@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createLogger, createRedis, EventBus, topology } from '@shop/runtime';
+import { ROUTER_NODE_FLAGS } from '@shop/router';
 import { REPO_ROOT } from '../paths';
 import { describeExit, Supervisor, type ServiceSpec } from '../start/supervisor';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs';
@@ -121,6 +122,7 @@ export async function startBenchStack(setup: BenchSetup, cacheEnabled: boolean, 
   const spec = (name: ServiceName): ServiceSpec => ({
     name,
     script: name === 'router' ? join(REPO_ROOT, 'router', 'dist', 'index.js') : join(REPO_ROOT, 'subgraphs', name, 'dist', 'index.js'),
+    nodeArgs: name === 'router' ? ROUTER_NODE_FLAGS : [],
     env: serviceEnvironment(setup, name, cacheEnabled),
     healthUrl: `${base(name)}/health/live`,
   });

@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 export interface ServiceSpec {
   name: string;
   script: string;
+  /** Flags for node itself, before the script. */
+  nodeArgs?: readonly string[];
   env: NodeJS.ProcessEnv;
   healthUrl: string;
 }
@@ -68,7 +70,7 @@ export class Supervisor {
   }
 
   spawn(spec: ServiceSpec): RunningService {
-    const child = spawn(process.execPath, [spec.script], {
+    const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), spec.script], {
       cwd: this.options.cwd,
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
