@@ -22,7 +22,7 @@ export interface EntityStoreOptions {
 const MAX_SELECTIONS = 8;
 
 /** How long an invalidation is remembered: longer than any fetch may take (its timeouts are 30 s). */
-export const REMEMBER_INVALIDATIONS_MS = 60_000;
+const REMEMBER_INVALIDATIONS_MS = 60_000;
 
 /**
  * In-process entities of one subgraph, keyed `<type>:<id>` and then by the fetch's selection.
@@ -38,10 +38,6 @@ export class EntityStore {
 
   constructor(private readonly options: EntityStoreOptions) {
     this.now = options.now ?? Date.now;
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   /** Moves whenever everything is dropped (a lost subscription, a new generation). */
