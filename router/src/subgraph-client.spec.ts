@@ -1,0 +1,117 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SubgraphClient } from './subgraph-client';
+
+/** A real HTTP server on a free port, answering with `handle`. */
+async function serve(handle: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, Buffer.concat(chunks).toString('utf8'), res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/graphql?x=1` };
+}
+
+const open: Array<{ client?: SubgraphClient; server?: Server }> = [];
+afterEach(async () => {
+  for (const { client, server } of open.splice(0)) {
+    await client?.close();
+    if (!server?.listening) continue;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+describe('SubgraphClient', () => {
+  it('POSTs the body and headers to the URL’s path and query, and returns the status and body', async () => {
+    const { server, url } = await serve((req, body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, signature: req.headers['x-shop-signature'], body }));
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    const response = await client.post({ 'content-type': 'application/json', 'x-shop-signature': 'v2=abc' }, '{"query":"{ a }"}');
+
+    expect(response.status).toBe(200);
+    expect(response.cacheControl).toBeNull();
+    expect(JSON.parse(response.body)).toEqual({ method: 'POST', url: '/graphql?x=1', signature: 'v2=abc', body: '{"query":"{ a }"}' });
+  });
+
+  it('joins repeated Cache-Control headers, whatever their case', async () => {
+    const { server, url } = await serve((_req, _body, res) => {
+      res.writeHead(200, [
+        ['Cache-Control', 'public'],
+        ['content-type', 'application/json'],
+        ['cache-control', 'max-age=30'],
+      ]);
+      res.end('{}');
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    expect((await client.post({}, '{}')).cacheControl).toBe('public, max-age=30');
+  });
+
+  it('puts a body sent in chunks back together, a character split between chunks included', async () => {
+    const text = JSON.stringify({ data: { name: 'Crème brûlée '.repeat(2_000) } });
+    const bytes = Buffer.from(text, 'utf8');
+    const split = bytes.indexOf(Buffer.from('è', 'utf8')) + 1; // inside the two bytes of "è"
+    const { server, url } = await serve((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(bytes.subarray(0, split));
+      setTimeout(() => res.end(bytes.subarray(split)), 20);
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    expect((await client.post({}, '{}')).body).toBe(text);
+  });
+
+  it('returns error statuses with their body, for the caller to judge', async () => {
+    const { server, url } = await serve((_req, _body, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('draining');
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    expect(await client.post({}, '{}')).toEqual({ status: 503, cacheControl: null, body: 'draining' });
+  });
+
+  it('rejects when nothing listens at the URL', async () => {
+    const { server, url } = await serve(() => undefined);
+    await new Promise((resolve) => server.close(resolve));
+    const client = new SubgraphClient(url);
+    open.push({ client });
+
+    await expect(client.post({}, '{}')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('rejects when the headers do not come within the timeout', async () => {
+    const { server, url } = await serve(() => undefined); // never answers
+    const client = new SubgraphClient(url, { timeoutMs: 200 });
+    open.push({ client, server });
+
+    await expect(client.post({}, '{}')).rejects.toThrow(/Headers Timeout/i);
+  });
+
+  it('keeps connections alive: calls made one after another reuse them', async () => {
+    const sockets = new Set<unknown>();
+    const { server, url } = await serve((req, _body, res) => {
+      sockets.add(req.socket);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    for (let i = 0; i < 10; i++) expect((await client.post({}, '{}')).status).toBe(200);
+    // A call made the moment the previous one completes may find its connection not yet
+    // released and open a second; never one per call.
+    expect(sockets.size).toBeLessThanOrEqual(2);
+  });
+});
