@@ -16,6 +16,7 @@ import {
   resolveSigningSecrets,
   sendJson,
   startHttpServer,
+  waitForRedis,
   type Route,
 } from '@shop/runtime';
 import { subgraphUrls, type RouterConfig } from './config';
@@ -40,6 +41,7 @@ export interface RouterApp {
 /** Apollo Studio and the embedded Sandbox call the router from these, wherever the Sandbox is on. */
 const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
 const DEVELOPMENT_ORIGINS = ['http://localhost:4000'];
+const REDIS_STARTUP_WAIT_MS = 2_000;
 
 /**
  * Composition root: config → Redis (APQ, entity caches), supergraph, subgraph clients,
@@ -54,6 +56,9 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   const mode = config.ROUTER_PERSISTED_QUERIES_MODE;
 
   const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
+  // The entity caches read the product subgraph's cache generation at once. Without Redis the
+  // router still starts (those caches stay off until it is back), after at most this wait.
+  await waitForRedis(redis, REDIS_STARTUP_WAIT_MS);
   // Before the gateway: its data sources (built when Apollo starts) take their subgraph's cache.
   const entityCaches: EntityCaches | null =
     config.CACHE_ENABLED && config.ROUTER_ENTITY_CACHE_TTL_SECONDS > 0 && config.ROUTER_ENTITY_CACHE_SUBGRAPHS.length > 0

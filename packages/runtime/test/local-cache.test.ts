@@ -1,7 +1,8 @@
+import { createServer, type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRun, eventually, REDIS_URL } from '@shop/testing';
-import { CacheGeneration, createLogger, createRedis, EntityCache, InvalidationChannel } from '../src';
+import { CacheGeneration, createLogger, createRedis, EntityCache, InvalidationChannel, waitForRedis } from '../src';
 
 /**
  * The in-process layer of shared entities on the real Redis: two replicas of one subgraph,
@@ -190,6 +191,8 @@ describe('in-process layer of shared entities', () => {
     const redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
     const follower = new CacheGeneration(redis, 'not-started-yet', log, 100, true);
     try {
+      // Connected first: unknown must mean "not made yet", not "the connection was still opening".
+      expect(await waitForRedis(redis, 5_000)).toBe(true);
       await follower.sync();
       expect(follower.current()).toBeNull();
       expect(await admin.exists(`${run.redisPrefix}not-started-yet:cache:generation`)).toBe(0);
@@ -211,5 +214,36 @@ describe('in-process layer of shared entities', () => {
     expect(() => {
       (first as { name: string }).name = 'changed';
     }).toThrow(TypeError);
+  });
+});
+
+describe('waiting for Redis at start-up', () => {
+  it('resolves once connected, so a read right after it succeeds', async () => {
+    const redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
+    try {
+      expect(redis.status).not.toBe('ready');
+      expect(await waitForRedis(redis, 5_000)).toBe(true);
+      expect(await redis.ping()).toBe('PONG');
+      expect(await waitForRedis(redis, 5_000)).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('gives up after the timeout when nothing answers, without throwing', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const redis = createRedis({ url: `redis://127.0.0.1:${closedPort}`, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
+    try {
+      expect(await waitForRedis(redis, 300)).toBe(false);
+      expect(redis.status).not.toBe('ready');
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -23,6 +23,25 @@ export function createRedis(options: { url: string; keyPrefix: string; commandTi
   return redis;
 }
 
+/**
+ * Resolves true once the client is connected, or false after `timeoutMs` (Redis down or slow):
+ * for start-up code that reads Redis at once, which would otherwise find the connection still
+ * opening and fail.
+ */
+export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.on('ready', onReady);
+  });
+}
+
 export async function pingRedis(redis: Redis): Promise<void> {
   await redis.ping();
 }
