@@ -167,7 +167,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     plugins: [
       ApolloServerPluginCacheControl({ calculateHttpHeaders: true }),
       frontDoor.plugin,
-      requestLogPlugin(log, metrics, ROUTER_CODES),
+      requestLogPlugin(log, metrics, ROUTER_CODES, { counterHeaders: false }),
       sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });

@@ -75,6 +75,12 @@ describe('router: identity, signatures and trust', () => {
     expect(response.data.whoami).toBeNull();
   });
 
+  it('sends clients no SQL or cache counters: those headers are for the router, from subgraphs', async () => {
+    const response = await routerRequest(router.url, WHOAMI);
+    expect(response.status).toBe(200);
+    for (const name of ['x-sql-statements', 'x-cache-hits', 'x-cache-misses']) expect(response.headers.get(name)).toBeNull();
+  });
+
   it('ignores identity headers a client sends', async () => {
     const victim = randomUUID();
     const claimed = { 'x-shop-user-id': victim, 'x-shop-user-role': 'ADMIN', ...signRequest('guessed-secret-guessed-secret-guessed', { audience: 'product', identity: { userId: victim, role: 'ADMIN' }, body: '{}' }) };

@@ -68,13 +68,19 @@ export function formatErrorFor(production: boolean) {
 }
 
 /**
- * Per request: a histogram sample, SQL statement and cache counters by operation (also sent
- * back as x-sql-statements / x-cache-* headers, which only the router sees), and one log line.
- * Unexpected errors are logged with their stack and the trace id, which masked errors also
- * carry to the client so a report can be matched to the log. `clientCodes`: codes this server
- * gives on purpose beyond the shared ones.
+ * Per request: a histogram sample, SQL statement and cache counters by operation, and one log
+ * line. A subgraph also sends its counters back as x-sql-statements / x-cache-* headers, which
+ * only the router sees (`counterHeaders`); the router, which runs no SQL, sends none to its
+ * clients. Unexpected errors are logged with their stack and the trace id, which masked errors
+ * also carry to the client so a report can be matched to the log. `clientCodes`: codes this
+ * server gives on purpose beyond the shared ones.
  */
-export function requestLogPlugin<T extends ScopedContext>(log: Logger, metrics: Metrics, clientCodes: ReadonlySet<unknown> = new Set()): ApolloServerPlugin<T> {
+export function requestLogPlugin<T extends ScopedContext>(
+  log: Logger,
+  metrics: Metrics,
+  clientCodes: ReadonlySet<unknown> = new Set(),
+  { counterHeaders = true }: { counterHeaders?: boolean } = {},
+): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -96,9 +102,11 @@ export function requestLogPlugin<T extends ScopedContext>(log: Logger, metrics: 
           metrics.sqlStatements.inc({ operation }, scope.sqlStatements);
           metrics.cacheLookups.inc({ operation, result: 'hit' }, scope.cacheHits);
           metrics.cacheLookups.inc({ operation, result: 'miss' }, scope.cacheMisses);
-          ctx.response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
-          ctx.response.http.headers.set('x-cache-hits', String(scope.cacheHits));
-          ctx.response.http.headers.set('x-cache-misses', String(scope.cacheMisses));
+          if (counterHeaders) {
+            ctx.response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
+            ctx.response.http.headers.set('x-cache-hits', String(scope.cacheHits));
+            ctx.response.http.headers.set('x-cache-misses', String(scope.cacheMisses));
+          }
           const body = ctx.response.body;
           if (body.kind === 'single' && body.singleResult.errors?.some((e) => e.extensions?.code === MASKED_CODE)) {
             body.singleResult.errors = body.singleResult.errors.map((e) =>
