@@ -7,6 +7,7 @@ export * from './events/outbox';
 export * from './events/topology';
 export * from './events/bus';
 export * from './events/relay';
+export * from './events/retention';
 export * from './graphql/errors';
 export * from './graphql/identity';
 export * from './graphql/ids';

@@ -10,6 +10,7 @@ import { resolveSigningSecrets, type ServiceEnv } from './config';
 import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase, requestDatabase } from './db/database';
 import { EventBus } from './events/bus';
 import { OutboxRelay } from './events/relay';
+import { EventRetention } from './events/retention';
 import type { EventTables } from './events/tables';
 import { compactJson, formatErrorFor, publicQueryCachePlugin, rejectNulCharactersPlugin, requestLogPlugin, type ScopedContext } from './graphql/plugins';
 import type { Identity } from './graphql/identity';
@@ -34,6 +35,8 @@ export interface SubgraphDeps<DB> {
   redis: Redis;
   bus: EventBus;
   relay: OutboxRelay;
+  /** Deletes published outbox rows and inbox records past EVENTS_RETENTION_HOURS, hourly. */
+  retention: EventRetention;
   signingSecrets: string[];
   cacheGeneration: CacheGeneration;
   /** Carries invalidations between replicas, for the in-process layers of shared entities. */
@@ -71,6 +74,7 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
   });
   await bus.declareTopology(5_000);
   const relay = new OutboxRelay(db, bus, { pollMs: env.OUTBOX_POLL_MS, log, metrics });
+  const retention = new EventRetention(db, { retentionHours: env.EVENTS_RETENTION_HOURS, log });
   const cacheGeneration = new CacheGeneration(redis, name, log);
   await cacheGeneration.sync();
   const invalidations = new InvalidationChannel(redis, `${env.REDIS_KEY_PREFIX}${name}:cache:invalidations`, log);
@@ -86,13 +90,15 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
       entityType: options.shared ? options.entityType : undefined,
       local: options.shared ? { ttlMs: env.CACHE_LOCAL_TTL_SECONDS * 1000, maxEntries: env.CACHE_LOCAL_MAX_ENTRIES, channel: invalidations } : undefined,
     });
-  return { name, env, log, metrics, db, redis, bus, relay, signingSecrets, cacheGeneration, invalidations, entityCache };
+  retention.start();
+  return { name, env, log, metrics, db, redis, bus, relay, retention, signingSecrets, cacheGeneration, invalidations, entityCache };
 }
 
 export async function closeSubgraphDeps(deps: SubgraphDeps<any>): Promise<void> {
   deps.cacheGeneration.stop();
   deps.invalidations.stop();
   await deps.relay.stop();
+  await deps.retention.stop();
   await deps.bus.close().catch(() => undefined);
   deps.redis.disconnect();
   await deps.db.destroy();

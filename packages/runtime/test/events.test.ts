@@ -7,6 +7,8 @@ import {
   createLogger,
   ensureDatabase,
   EventBus,
+  EventRetention,
+  eventRetentionMigration,
   eventTablesMigration,
   migrateToLatest,
   OutboxRelay,
@@ -44,6 +46,7 @@ beforeAll(async () => {
   db = createDatabase<Db>({ url: POSTGRES_URL, database });
   await migrateToLatest(db, {
     '0-events': eventTablesMigration,
+    '0-events-retention': eventRetentionMigration,
     '1-applied': {
       up: async (d) => {
         await d.schema.createTable('applied').addColumn('event_id', 'uuid').addColumn('product_id', 'text').execute();
@@ -152,6 +155,61 @@ describe('outbox relay', () => {
       await expect(lonely.publish(envelope('product.created', second, priced(second)))).rejects.toBeInstanceOf(UnroutableEventError);
     } finally {
       await deleteTopology(names);
+    }
+  });
+});
+
+describe('event retention', () => {
+  const HOUR = 3_600_000;
+  const ago = (hours: number) => new Date(Date.now() - hours * HOUR);
+  const outboxRow = (publishedAt: Date | null, occurredAt: Date) => ({
+    id: randomUUID(),
+    type: 'product.created',
+    aggregate_id: randomUUID(),
+    version: 1,
+    payload: '{}',
+    traceparent: null,
+    occurred_at: occurredAt,
+    published_at: publishedAt,
+  });
+
+  it('deletes published outbox rows and inbox records past the retention, in batches, and nothing else', async () => {
+    const oldPublished = Array.from({ length: 5 }, () => outboxRow(ago(30), ago(31)));
+    const recentPublished = outboxRow(ago(1), ago(1));
+    const oldUnpublished = outboxRow(null, ago(72)); // waiting for the broker: never pruned
+    await db.insertInto('outbox').values([...oldPublished, recentPublished, oldUnpublished]).execute();
+    const oldInbox = [randomUUID(), randomUUID(), randomUUID()];
+    const recentInbox = randomUUID();
+    await db
+      .insertInto('inbox')
+      .values([...oldInbox.map((event_id) => ({ event_id, type: 'product.created', processed_at: ago(30) })), { event_id: recentInbox, type: 'product.created', processed_at: ago(1) }])
+      .execute();
+
+    const retention = new EventRetention(db, { retentionHours: 24, batchSize: 2, log });
+    expect(await retention.prune()).toEqual({ outbox: 5, inbox: 3 });
+
+    const outboxLeft = new Set((await db.selectFrom('outbox').select('id').execute()).map((row) => row.id));
+    for (const row of oldPublished) expect(outboxLeft.has(row.id)).toBe(false);
+    expect(outboxLeft.has(recentPublished.id)).toBe(true);
+    expect(outboxLeft.has(oldUnpublished.id)).toBe(true);
+    const inboxLeft = new Set((await db.selectFrom('inbox').select('event_id').execute()).map((row) => row.event_id));
+    for (const id of oldInbox) expect(inboxLeft.has(id)).toBe(false);
+    expect(inboxLeft.has(recentInbox)).toBe(true);
+
+    // A second pass finds nothing more to do.
+    expect(await retention.prune()).toEqual({ outbox: 0, inbox: 0 });
+    await db.deleteFrom('outbox').where('id', 'in', [recentPublished.id, oldUnpublished.id]).execute();
+  });
+
+  it('prunes on its own once started, and stops cleanly', async () => {
+    const old = outboxRow(ago(48), ago(49));
+    await db.insertInto('outbox').values(old).execute();
+    const retention = new EventRetention(db, { retentionHours: 24, firstRunMs: 10, intervalMs: 60_000, log });
+    retention.start();
+    try {
+      await eventually(async () => expect(await db.selectFrom('outbox').select('id').where('id', '=', old.id).executeTakeFirst()).toBeUndefined());
+    } finally {
+      await retention.stop();
     }
   });
 });

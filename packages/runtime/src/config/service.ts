@@ -41,6 +41,8 @@ export function serviceEnvSchema(defaults: { port: number; database: string }) {
     RABBITMQ_MAX_DELIVERY_ATTEMPTS: positiveInt(5),
     RABBITMQ_RETRY_BASE_MS: positiveInt(200),
     OUTBOX_POLL_MS: positiveInt(500),
+    /** Published outbox rows and inbox records are deleted after this many hours. */
+    EVENTS_RETENTION_HOURS: positiveInt(168),
     ROUTER_SIGNING_SECRETS: list(),
     ROUTER_SIGNATURE_MAX_SKEW_SECONDS: positiveInt(60),
     SECRETS_DIR: z.string().default('.secrets'),

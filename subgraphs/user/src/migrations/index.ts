@@ -1,8 +1,9 @@
 import type { Migration } from 'kysely';
-import { eventTablesMigration } from '@shop/runtime';
+import { eventRetentionMigration, eventTablesMigration } from '@shop/runtime';
 import * as users from './2026-11-28T0001-users';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-28T0000-events': eventTablesMigration,
   '2026-11-28T0001-users': users,
+  '2026-11-29T0000-event-retention': eventRetentionMigration,
 };
