@@ -56,6 +56,19 @@ describe('SubgraphClient', () => {
     expect((await client.post({}, '{}')).cacheControl).toBe('public, max-age=30');
   });
 
+  it('takes the headers of the final answer, not of an informational one before it', async () => {
+    const { server, url } = await serve((_req, _body, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload', 'cache-control': 'no-store' }, () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=30' });
+        res.end('{"data":{}}');
+      });
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    expect(await client.post({}, '{}')).toEqual({ status: 200, cacheControl: 'public, max-age=30', body: '{"data":{}}' });
+  });
+
   it('puts a body sent in chunks back together, a character split between chunks included', async () => {
     const text = JSON.stringify({ data: { name: 'Crème brûlée '.repeat(2_000) } });
     const bytes = Buffer.from(text, 'utf8');

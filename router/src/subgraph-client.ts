@@ -34,6 +34,8 @@ class ResponseCollector implements Dispatcher.DispatchHandlers {
   onConnect(): void {}
 
   onHeaders(status: number, rawHeaders: Buffer[]): boolean {
+    // Informational answers (103 Early Hints) come before the real one: not its headers.
+    if (status < 200) return true;
     this.status = status;
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!;
