@@ -56,22 +56,22 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   const mode = config.ROUTER_PERSISTED_QUERIES_MODE;
 
   const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
+  const entityCachesOn = config.CACHE_ENABLED && config.ROUTER_ENTITY_CACHE_TTL_SECONDS > 0 && config.ROUTER_ENTITY_CACHE_SUBGRAPHS.length > 0;
   // The entity caches read the product subgraph's cache generation at once. Without Redis the
   // router still starts (those caches stay off until it is back), after at most this wait.
-  await waitForRedis(redis, REDIS_STARTUP_WAIT_MS);
+  if (entityCachesOn) await waitForRedis(redis, REDIS_STARTUP_WAIT_MS);
   // Before the gateway: its data sources (built when Apollo starts) take their subgraph's cache.
-  const entityCaches: EntityCaches | null =
-    config.CACHE_ENABLED && config.ROUTER_ENTITY_CACHE_TTL_SECONDS > 0 && config.ROUTER_ENTITY_CACHE_SUBGRAPHS.length > 0
-      ? await createEntityCaches({
-          subgraphs: config.ROUTER_ENTITY_CACHE_SUBGRAPHS,
-          redis,
-          keyPrefix: config.REDIS_KEY_PREFIX,
-          ttlSeconds: config.ROUTER_ENTITY_CACHE_TTL_SECONDS,
-          maxEntries: config.ROUTER_ENTITY_CACHE_MAX_ENTRIES,
-          log,
-          registry: metrics.registry,
-        })
-      : null;
+  const entityCaches: EntityCaches | null = entityCachesOn
+    ? await createEntityCaches({
+        subgraphs: config.ROUTER_ENTITY_CACHE_SUBGRAPHS,
+        redis,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        ttlSeconds: config.ROUTER_ENTITY_CACHE_TTL_SECONDS,
+        maxEntries: config.ROUTER_ENTITY_CACHE_MAX_ENTRIES,
+        log,
+        registry: metrics.registry,
+      })
+    : null;
   const closeRedis = () => {
     entityCaches?.stop();
     redis.disconnect();

@@ -94,6 +94,10 @@ export function serviceEnvironment(setup: BenchSetup, name: ServiceName, cacheEn
     RABBITMQ_EXCHANGE: `${setup.prefix}.events`,
     RABBITMQ_QUEUE_PREFIX: setup.prefix,
     CACHE_ENABLED: String(cacheEnabled),
+    // The dataset is reused for as long as it matches: its events, applied when it was seeded,
+    // must not be pruned under the bench (the event backlog check counts them), nor the pruning
+    // run during a measurement.
+    EVENTS_RETENTION_HOURS: String(10 * 365 * 24),
   });
   if (name === 'user') {
     env.AUTH_JWT_PRIVATE_KEYS = setup.jwtPrivateKeys;
