@@ -66,10 +66,11 @@ export class SubgraphEntityCache {
     const selection = selectionKey(query, request.variables!);
     const now = this.store.now();
     const found: Array<Record<string, unknown> | undefined> = new Array(representations.length);
+    const keys = representations.map(entityKey);
     const missing: number[] = [];
     let maxAge = Infinity;
     for (let i = 0; i < representations.length; i++) {
-      const key = entityKey(representations[i]);
+      const key = keys[i] ?? null;
       const entry = key === null ? undefined : this.store.get(generation, key, selection, now);
       if (entry) {
         found[i] = copyJson(entry.data) as Record<string, unknown>;
@@ -81,7 +82,7 @@ export class SubgraphEntityCache {
     if (missing.length > 0) this.lookups?.inc({ subgraph: this.subgraph, result: 'miss' }, missing.length);
     const hint: CacheHint | null = missing.length < representations.length ? { maxAge, scope: 'PUBLIC' } : null;
     const started = { generation, clears: this.store.clearCount, startedAt: now, selection };
-    return new EntityFetch(this.store, this.gate, started, request, representations, found, missing, hint, (hits) => this.lookups?.inc({ subgraph: this.subgraph, result: 'hit' }, hits));
+    return new EntityFetch(this.store, this.gate, started, request, representations, keys, found, missing, hint, (hits) => this.lookups?.inc({ subgraph: this.subgraph, result: 'hit' }, hits));
   }
 }
 
@@ -116,6 +117,8 @@ export class EntityFetch {
     private readonly started: { generation: number; clears: number; startedAt: number; selection: string },
     private readonly request: FetchRequest,
     private readonly representations: readonly unknown[],
+    /** Each representation's `<type>:<id>`, or null when it is not one this cache keeps. */
+    private readonly keys: readonly (string | null)[],
     private readonly found: Array<Record<string, unknown> | undefined>,
     /** Indexes (into the fetch's representations) still to be asked of the subgraph. */
     readonly missing: readonly number[],
@@ -178,7 +181,7 @@ export class EntityFetch {
     const { generation, startedAt, selection } = this.started;
     const now = this.store.now();
     entities.forEach((entity, j) => {
-      const key = entityKey(this.representations[this.missing[j]!]);
+      const key = this.keys[this.missing[j]!] ?? null;
       if (key === null || failed.has(j) || entity === null || typeof entity !== 'object' || Array.isArray(entity)) return;
       // An invalidation of this entity heard while the fetch was out may have come after the subgraph read it.
       if (!this.store.unchangedSince(key, startedAt)) return;

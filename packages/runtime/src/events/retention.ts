@@ -44,9 +44,8 @@ export interface PruneResult {
 export class EventRetention {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
-  private stopped = true;
-  /** Set by stop(): a pass in progress ends after its current batch. */
-  private halted = false;
+  /** Set by stop(): no pass is scheduled, and one in progress ends after its current batch. */
+  private stopped = false;
   private readonly logThrottled = throttledLog(60_000);
 
   private readonly db: Kysely<EventTables>;
@@ -61,13 +60,11 @@ export class EventRetention {
 
   start(): void {
     this.stopped = false;
-    this.halted = false;
     this.schedule(this.options.firstRunMs ?? 60_000);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.halted = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
@@ -98,7 +95,7 @@ export class EventRetention {
   /** Deletes batch after batch until one comes back short, or stop() is called. */
   private async inBatches(batch: number, deleteUpTo: (limit: number) => Promise<{ numDeletedRows: bigint }>): Promise<number> {
     let total = 0;
-    while (!this.halted) {
+    while (!this.stopped) {
       const deleted = Number((await deleteUpTo(batch)).numDeletedRows);
       total += deleted;
       if (deleted < batch) break;
