@@ -5,20 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { Counter } from 'prom-client';
-import {
-  compactJson,
-  createLogger,
-  createMetrics,
-  createRedis,
-  healthRoutes,
-  pingRedis,
-  requestLogPlugin,
-  resolveSigningSecrets,
-  sendJson,
-  startHttpServer,
-  waitForRedis,
-  type Route,
-} from '@shop/runtime';
+import { compactJson, createLogger, createMetrics, createRedis, healthRoutes, pingRedis, requestLogPlugin, resolveSigningSecrets, sendJson, startHttpServer, waitForRedis, type Route } from '@shop/runtime';
 import { subgraphUrls, type RouterConfig } from './config';
 import { applyCors, applyNoStoreDefault } from './cors';
 import { createEntityCaches, type EntityCaches } from './entity-cache';

@@ -3,15 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { CacheHint, SubgraphEntityCache } from './entity-cache';
 import type { Admission } from './front-door';
 import { SubgraphClient, type SubgraphResponse } from './subgraph-client';
-import {
-  formatTraceparent,
-  ServiceUnavailableError,
-  signRequest,
-  throttledLog,
-  type Identity,
-  type Logger,
-  type RequestScope,
-} from '@shop/runtime';
+import { formatTraceparent, ServiceUnavailableError, signRequest, throttledLog, type Identity, type Logger, type RequestScope } from '@shop/runtime';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import { HttpError, JWT_ALGORITHM, type Identity, type Logger } from '@shop/runtime';
+import { HttpError, isRole, JWT_ALGORITHM, type Identity, type Logger } from '@shop/runtime';
 
 export interface TokenVerifierOptions {
   jwksUrl: string;
@@ -76,7 +76,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): (authorizati
         currentDate: new Date(now()),
       });
       const role = payload.role;
-      if (!payload.sub || (role !== 'CUSTOMER' && role !== 'ADMIN')) {
+      if (!payload.sub || !isRole(role)) {
         throw unauthenticated('The access token does not name a user and a role.');
       }
       const identity: Identity = { userId: payload.sub, role };

@@ -2,7 +2,8 @@ import * as cart from '@shop/cart-subgraph';
 import * as order from '@shop/order-subgraph';
 import * as product from '@shop/product-subgraph';
 import * as user from '@shop/user-subgraph';
-import type { migrateToLatest, ServiceEnv } from '@shop/runtime';
+import type { ServiceEnv } from '@shop/runtime';
+import type { migrateToLatest } from '@shop/runtime/subgraph';
 
 export const SUBGRAPH_NAMES = ['product', 'user', 'cart', 'order'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -17,7 +18,7 @@ export interface SubgraphModule {
 
 export const SUBGRAPH_MODULES: Record<SubgraphName, SubgraphModule> = { product, user, cart, order };
 
-/** The ports of DESIGN.md; the router's supergraph points at these. */
+/** The ports of docs/architecture.md; the router's supergraph points at these. */
 export const SUBGRAPH_PORTS: Record<SubgraphName, number> = { product: 4001, user: 4002, cart: 4003, order: 4004 };
 export const ROUTER_PORT = 4000;
 

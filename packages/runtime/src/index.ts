@@ -1,32 +1,23 @@
-import 'reflect-metadata';
-
+// The runtime's light core, for every process (the router too): config, logging, metrics and
+// traces, HTTP, Redis and the cache contract, the router's request proof and the caller's
+// identity, and the event bus. What only a subgraph needs (Postgres, the outbox, type-graphql,
+// the entity cache) is behind '@shop/runtime/subgraph', so the router never loads it.
 export * from './config';
-export * from './db/database';
-export * from './events/tables';
-export * from './events/outbox';
-export * from './events/topology';
-export * from './events/bus';
-export * from './events/relay';
-export * from './events/retention';
-export * from './graphql/errors';
-export * from './graphql/identity';
-export * from './graphql/ids';
-export * from './graphql/pagination';
-export * from './graphql/money';
-export * from './graphql/plugins';
-export * from './graphql/federation';
-export * from './graphql/types';
-export * from './http/server';
-export * from './auth/request-signature';
-export * from './auth/jwt';
-export * from './cache/redis';
 export * from './observability/logger';
 export * from './observability/metrics';
 export * from './observability/trace';
-export * from './subgraph';
+export * from './http/server';
 export * from './process';
-export * from './cache/entity-cache';
+export * from './cache/redis';
+export * from './cache/keys';
+export * from './cache/generation';
 export * from './cache/invalidation-channel';
-export * from './cache/local-layer';
 export * from './cache/recent-invalidations';
-export * from './events/price-projection';
+export * from './auth/identity';
+export * from './auth/request-signature';
+export * from './auth/jwt';
+export * from './events/topology';
+export * from './events/bus';
+export * from './graphql/errors';
+export * from './graphql/ids';
+export * from './graphql/plugins';

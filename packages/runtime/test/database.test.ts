@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, POSTGRES_URL } from '@shop/testing';
-import { createDatabase, dropDatabase, ensureDatabase, newRequestScope, requestDatabase, childTrace } from '../src';
+import { childTrace, newRequestScope } from '../src';
+import { createDatabase, dropDatabase, ensureDatabase, requestDatabase } from '../src/subgraph';
 
 const database = `t_db_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const opened: Array<{ destroy(): Promise<void> }> = [];

@@ -2,21 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRun, deleteTopology, envelope, eventually, POSTGRES_URL, RABBITMQ_URL, TestPublisher } from '@shop/testing';
+import { createLogger, EventBus, queueName, UnroutableEventError } from '../src';
 import {
+  consumeWithInbox,
   createDatabase,
-  createLogger,
   ensureDatabase,
-  EventBus,
   EventRetention,
   eventRetentionMigration,
   eventTablesMigration,
   migrateToLatest,
   OutboxRelay,
-  queueName,
-  UnroutableEventError,
   writeEvent,
   type EventTables,
-} from '../src';
+} from '../src/subgraph';
 
 /**
  * The event pipeline on the real broker and database: outbox → relay → exchange → queue →
@@ -55,7 +53,7 @@ beforeAll(async () => {
   });
   const consumer = bus();
   await consumer.declareTopology(5_000);
-  consumer.consume<Db>('cart', db, {
+  consumeWithInbox<Db>(consumer, 'cart', db, {
     async 'product.created'(trx, event) {
       const { productId } = event.payload as { productId: string };
       const left = failuresLeft.get(productId) ?? 0;

@@ -2,7 +2,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRun, eventually, REDIS_URL } from '@shop/testing';
-import { CacheGeneration, createLogger, createRedis, EntityCache, InvalidationChannel, waitForRedis } from '../src';
+import { CacheGeneration, cacheGenerationKey, cacheInvalidationChannel, createLogger, createRedis, InvalidationChannel, waitForRedis } from '../src';
+import { EntityCache } from '../src/subgraph';
 
 /**
  * The in-process layer of shared entities on the real Redis: two replicas of one subgraph,
@@ -11,7 +12,7 @@ import { CacheGeneration, createLogger, createRedis, EntityCache, InvalidationCh
 const run = createTestRun();
 const log = createLogger('local-cache-test', 'silent');
 const SUBGRAPH = 'catalog';
-const CHANNEL = `${run.redisPrefix}${SUBGRAPH}:cache:invalidations`;
+const CHANNEL = cacheInvalidationChannel(run.redisPrefix, SUBGRAPH);
 
 interface Thing {
   name: string;
@@ -29,7 +30,7 @@ let admin: Redis;
 
 async function replica(ttlMs = 60_000, entityType?: string): Promise<Replica> {
   const redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
-  const generation = new CacheGeneration(redis, SUBGRAPH, log, 100);
+  const generation = new CacheGeneration({ redis, subgraph: SUBGRAPH, log, refreshMs: 100 });
   const channel = new InvalidationChannel(redis, CHANNEL, log);
   const things = new EntityCache<Thing>(redis, {
     subgraph: SUBGRAPH,
@@ -189,14 +190,14 @@ describe('in-process layer of shared entities', () => {
 
   it('gives a read-only generation (the router’s) only one the subgraph made: unknown until then', async () => {
     const redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 500, log });
-    const follower = new CacheGeneration(redis, 'not-started-yet', log, 100, true);
+    const follower = new CacheGeneration({ redis, subgraph: 'not-started-yet', log, refreshMs: 100, readOnly: true });
     try {
       // Connected first: unknown must mean "not made yet", not "the connection was still opening".
       expect(await waitForRedis(redis, 5_000)).toBe(true);
       await follower.sync();
       expect(follower.current()).toBeNull();
-      expect(await admin.exists(`${run.redisPrefix}not-started-yet:cache:generation`)).toBe(0);
-      const owner = new CacheGeneration(redis, 'not-started-yet', log, 100);
+      expect(await admin.exists(`${run.redisPrefix}${cacheGenerationKey('not-started-yet')}`)).toBe(0);
+      const owner = new CacheGeneration({ redis, subgraph: 'not-started-yet', log, refreshMs: 100 });
       await owner.sync();
       owner.stop();
       await eventually(async () => expect(follower.current()).toBe(owner.current()));

@@ -3,15 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { Connection } from 'rabbitmq-client';
 import { CONSUMERS, type ConsumerName } from '@shop/contracts';
-import {
-  deadLetterExchange,
-  deadLetterQueueName,
-  dropDatabase,
-  queueName,
-  signRequest,
-  type Identity,
-  type TopologyNames,
-} from '@shop/runtime';
+import { cacheGenerationKey, deadLetterExchange, deadLetterQueueName, queueName, signRequest, type Identity, type TopologyNames } from '@shop/runtime';
+import { dropDatabase } from '@shop/runtime/subgraph';
 
 /**
  * Test isolation: every test run gets its own database names, Redis key prefix and RabbitMQ
@@ -76,7 +69,7 @@ export async function bumpCacheGenerations(redisPrefix: string, subgraphs: reado
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    for (const name of subgraphs) await redis.incr(`${redisPrefix}${name}:cache:generation`);
+    for (const name of subgraphs) await redis.incr(`${redisPrefix}${cacheGenerationKey(name)}`);
   } finally {
     redis.disconnect();
   }

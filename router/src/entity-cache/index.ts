@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { CacheGeneration, InvalidationChannel, type Logger, type Redis } from '@shop/runtime';
+import { CacheGeneration, cacheInvalidationChannel, InvalidationChannel, type Logger, type Redis } from '@shop/runtime';
 import { EntityStore } from './entity-store';
 import { SubgraphEntityCache } from './subgraph-entity-cache';
 
@@ -38,8 +38,8 @@ export async function createEntityCaches(options: EntityCachesOptions): Promise<
   const caches = new Map<string, SubgraphEntityCache>();
   const stops: Array<() => void> = [];
   for (const subgraph of options.subgraphs) {
-    const generation = new CacheGeneration(options.redis, subgraph, options.log, 1_000, true);
-    const channel = new InvalidationChannel(options.redis, `${options.keyPrefix}${subgraph}:cache:invalidations`, options.log);
+    const generation = new CacheGeneration({ redis: options.redis, subgraph, log: options.log, readOnly: true });
+    const channel = new InvalidationChannel(options.redis, cacheInvalidationChannel(options.keyPrefix, subgraph), options.log);
     const store = new EntityStore({ ttlMs: options.ttlSeconds * 1000, maxEntries: options.maxEntries });
     const cache = new SubgraphEntityCache(
       subgraph,

@@ -1,6 +1,6 @@
 import { seedCarts } from '@shop/cart-subgraph';
 import { sampleProducts } from '@shop/product-subgraph';
-import { dropDatabase } from '@shop/runtime';
+import { dropDatabase } from '@shop/runtime/subgraph';
 import { benchUserEmail, findUserIdsByEmails } from '@shop/user-subgraph';
 import { byName, closeDatabases, migrateAll, type Database, type SubgraphDatabase, type SubgraphDatabases } from '../db/databases';
 import { seedDataset, type DatasetSpec } from '../seed/dataset';

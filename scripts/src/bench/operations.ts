@@ -115,7 +115,7 @@ export const OPERATIONS: readonly Operation[] = [
 
 /**
  * What each subgraph reads for the four-subgraph query, one SQL statement at most for each
- * (DESIGN.md: one statement per entity type per tick): the target for a cold request.
+ * (docs/rules.md: one statement per entity type per tick): the target for a cold request.
  */
 export const FOUR_SUBGRAPH_ENTITY_TYPES: Record<'product' | 'user' | 'cart' | 'order', string[]> = {
   product: ['Product'],

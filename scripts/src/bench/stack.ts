@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createLogger, createRedis, EventBus, topology } from '@shop/runtime';
+import { cacheGenerationKey, createLogger, createRedis, EventBus, topology } from '@shop/runtime';
 import { ROUTER_NODE_FLAGS } from '@shop/router';
 import { REPO_ROOT } from '../paths';
 import { describeExit, Supervisor, type ServiceSpec } from '../start/supervisor';
@@ -175,7 +175,7 @@ async function withRedis<T>(redisUrl: string | undefined, use: (redis: ReturnTyp
  */
 export function bumpCacheGenerations(redisUrl: string | undefined, prefix: string): Promise<void> {
   return withRedis(redisUrl, async (redis) => {
-    for (const name of SUBGRAPH_NAMES) await redis.incr(`${prefix}:${name}:cache:generation`);
+    for (const name of SUBGRAPH_NAMES) await redis.incr(`${prefix}:${cacheGenerationKey(name)}`);
   });
 }
 

@@ -1,4 +1,4 @@
-import { createDatabase, ensureDatabase, migrateToLatest } from '@shop/runtime';
+import { createDatabase, ensureDatabase, migrateToLatest } from '@shop/runtime/subgraph';
 import { serviceEnv, SUBGRAPH_MODULES, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs';
 
 export type Database = ReturnType<typeof createDatabase<any>>;

@@ -1,4 +1,4 @@
-import { buildFederatedSchema } from '@shop/runtime';
+import { buildFederatedSchema } from '@shop/runtime/subgraph';
 import { CartResolver } from './cart/cart.resolver';
 import { resolveUserReference } from './user/user.reference';
 import { UserCartResolver } from './user/user.resolver';

@@ -3,7 +3,7 @@ import type { ProductPriced } from '@shop/contracts';
 import { isUuid } from '@shop/runtime';
 import { LIMITS } from './cart/cart.rules';
 import type { CartDatabase } from './cart/cart.table';
-import { upsertProductPrices } from '@shop/runtime';
+import { upsertProductPrices } from '@shop/domain';
 
 export { upsertProductPrices };
 

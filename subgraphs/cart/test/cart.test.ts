@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase } from '@shop/runtime';
+import { createDatabase } from '@shop/runtime/subgraph';
 import { createTestRun, eventually, subgraphRequest } from '@shop/testing';
 import { createCartApp, type CartApp } from '../src/app';
 import { parseConfig } from '../src/config';

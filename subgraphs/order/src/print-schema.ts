@@ -1,4 +1,4 @@
-import { printSubgraphSchema } from '@shop/runtime';
+import { printSubgraphSchema } from '@shop/runtime/subgraph';
 import { buildOrderSchema } from './schema';
 
 // Used by `npm run compose`: prints this subgraph's SDL on stdout.

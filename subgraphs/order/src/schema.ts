@@ -1,4 +1,4 @@
-import { buildFederatedSchema } from '@shop/runtime';
+import { buildFederatedSchema } from '@shop/runtime/subgraph';
 import { resolveOrderReference } from './order/order.reference';
 import { OrderResolver } from './order/order.resolver';
 import { Product } from './order/order.type';

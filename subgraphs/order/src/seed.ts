@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ProductPriced } from '@shop/contracts';
-import { lineCents, sumCents } from '@shop/runtime';
+import { lineCents, sumCents } from '@shop/domain';
 import { requestHash } from './order/order.rules';
 import type { OrderDatabase, OrderLineRow, OrderRow } from './order/order.table';
-import { upsertProductPrices } from '@shop/runtime';
+import { upsertProductPrices } from '@shop/domain';
 
 export { upsertProductPrices };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NO_MIGRATIONS, Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, ensureDatabase, migrateToLatest } from '@shop/runtime';
+import { createDatabase, ensureDatabase, migrateToLatest } from '@shop/runtime/subgraph';
 import { createTestRun } from '@shop/testing';
 import { migrations } from '../src/migrations';
 
@@ -37,6 +37,12 @@ describe('order migrations', () => {
     await expect(db.insertInto('orders').values(order).execute()).rejects.toMatchObject({ code: '23505' });
     await db.insertInto('orders').values({ ...order, user_id: randomUUID() }).execute();
     await expect(db.insertInto('orders').values({ ...order, idempotency_key: 'k2', status: 'SHIPPED' }).execute()).rejects.toMatchObject({ code: '23514' });
+  });
+
+  it('refuse a projected price of 0 cents, as the product subgraph does', async () => {
+    const price = { product_id: randomUUID(), sku: 'S', name: 'N', price_cents: 0, version: 1 };
+    await expect(db.insertInto('product_prices').values(price).execute()).rejects.toMatchObject({ code: '23514' });
+    await db.insertInto('product_prices').values({ ...price, price_cents: 1 }).execute();
   });
 
   it('roll back to nothing and forward again', async () => {

@@ -1,4 +1,4 @@
-import { buildFederatedSchema } from '@shop/runtime';
+import { buildFederatedSchema } from '@shop/runtime/subgraph';
 import { resolveProductReference } from './product/product.reference';
 import { ProductResolver } from './product/product.resolver';
 

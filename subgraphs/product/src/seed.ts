@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ProductPriced } from '@shop/contracts';
-import { writeEvent } from '@shop/runtime';
+import { writeEvent } from '@shop/runtime/subgraph';
 import { countProducts } from './product/product.repository';
 import type { ProductDatabase } from './product/product.table';
 

@@ -1,4 +1,4 @@
-import { buildFederatedSchema } from '@shop/runtime';
+import { buildFederatedSchema } from '@shop/runtime/subgraph';
 import { AuthResolver } from './auth/auth.resolver';
 import { resolveUserReference } from './user/user.reference';
 import { UserResolver } from './user/user.resolver';

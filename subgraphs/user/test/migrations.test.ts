@@ -1,6 +1,6 @@
 import { Migrator, NO_MIGRATIONS, sql, type Migration, type MigrationProvider } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, ensureDatabase, migrateToLatest } from '@shop/runtime';
+import { createDatabase, ensureDatabase, migrateToLatest } from '@shop/runtime/subgraph';
 import { createTestRun, POSTGRES_URL } from '@shop/testing';
 import { migrations } from '../src/migrations';
 

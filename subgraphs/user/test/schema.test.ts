@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildASTSchema, findBreakingChanges, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { printSubgraphSchema } from '@shop/runtime';
+import { printSubgraphSchema } from '@shop/runtime/subgraph';
 import { buildUserSchema } from '../src/schema';
 
 const build = (sdl: string) => buildASTSchema(parse(sdl), { assumeValidSDL: true });

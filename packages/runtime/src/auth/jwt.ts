@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike 
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../config/env';
 import { devSecret } from '../config/secrets';
-import type { Identity } from '../graphql/identity';
+import type { Identity } from './identity';
 
 export const JWT_ALGORITHM = 'ES256';
 

@@ -1,11 +1,9 @@
 import { Connection, ConsumerStatus, type Consumer, type Publisher } from 'rabbitmq-client';
-import type { Kysely, Transaction } from 'kysely';
-import { isEventType, type ConsumerName, type EventEnvelope, type EventType } from '@shop/contracts';
+import { isEventType, type ConsumerName, type EventEnvelope } from '@shop/contracts';
 import type { Logger } from '../observability/logger';
 import { throttledLog } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { parseTraceparent } from '../observability/trace';
-import type { EventTables } from './tables';
 import { queueArguments, queueName, topology, type TopologyNames } from './topology';
 
 export class UnroutableEventError extends Error {
@@ -14,13 +12,10 @@ export class UnroutableEventError extends Error {
   }
 }
 
-/** What a handler may ask to run once its transaction has committed (cache invalidation). */
-export type AfterCommit = () => void | Promise<void>;
+/** What handling an event did: applied it, found it applied already, or had nothing to do. */
+export type EventOutcome = 'applied' | 'duplicate' | 'ignored';
 
-export type EventHandler<DB> = (
-  trx: Transaction<DB & EventTables>,
-  event: EventEnvelope,
-) => Promise<AfterCommit | void>;
+export type EventHandling = (event: EventEnvelope) => Promise<EventOutcome>;
 
 export interface EventBusOptions extends TopologyNames {
   url: string;
@@ -33,8 +28,9 @@ export interface EventBusOptions extends TopologyNames {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A subgraph's connection to RabbitMQ: a confirming, mandatory publisher for the outbox
- * relay, and consumers that apply each event once (inbox) with retries and a dead letter.
+ * A process's connection to RabbitMQ: a confirming, mandatory publisher (the outbox relay's)
+ * and consumers with retries and a dead letter. Applying each event once is the inbox's
+ * job (`consumeWithInbox` in the subgraph runtime), not the bus's.
  */
 export class EventBus {
   readonly connection: Connection;
@@ -109,14 +105,15 @@ export class EventBus {
   }
 
   /**
-   * Consumes this subgraph's queue. Each event runs in a transaction that first records its
-   * id in the inbox; a redelivered event finds its id there and is acknowledged untouched.
-   * Failures are retried with exponential backoff, then dead-lettered.
+   * Consumes one consumer's queue: `handle` is called for each well-formed event and says what
+   * it did. A failure is retried with exponential backoff, then dead-lettered; a failure that
+   * `isTransient` blames on an unreachable dependency, not the event, is retried for as long
+   * as it lasts (the message stays unacked meanwhile). Malformed messages are dead-lettered.
    */
-  consume<DB>(consumer: ConsumerName, db: Kysely<DB & EventTables>, handlers: Partial<Record<EventType, EventHandler<DB>>>): void {
+  consume(consumer: ConsumerName, handle: EventHandling, isTransient: (error: unknown) => boolean = () => false): void {
     const { log, metrics, maxDeliveryAttempts, retryBaseMs } = this.options;
     const declared = topology(this.options);
-    const handle = this.connection.createConsumer(
+    const handler = this.connection.createConsumer(
       {
         queue: queueName(this.options, consumer),
         queueOptions: { durable: true, arguments: queueArguments(this.options, consumer) },
@@ -133,23 +130,21 @@ export class EventBus {
           metrics?.eventsConsumed.inc({ type: 'unknown', outcome: 'dead-lettered' });
           return ConsumerStatus.DROP;
         }
-        const handler = handlers[event.type];
-        if (!handler) return ConsumerStatus.ACK;
         const traceId = parseTraceparent(event.traceparent)?.traceId;
         let attempt = 0;
         let outage = 0;
         for (;;) {
           try {
-            const applied = await applyOnce(db, event, handler);
-            metrics?.eventsConsumed.inc({ type: event.type, outcome: applied ? 'applied' : 'duplicate' });
+            const outcome = await handle(event);
+            if (outcome !== 'ignored') metrics?.eventsConsumed.inc({ type: event.type, outcome });
             return ConsumerStatus.ACK;
           } catch (error) {
             if (isTransient(error)) {
-              // The database is away, not the event at fault: wait it out, however long,
-              // rather than dead-letter good events (the message stays unacked meanwhile).
+              // The dependency is away, not the event at fault: wait it out, however long,
+              // rather than dead-letter good events.
               outage += 1;
               const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(outage, 10));
-              this.logThrottled(`transient:${consumer}`, () => log.warn({ err: error, eventId: event.id, traceId, delay }, 'database unavailable; event will be retried'));
+              this.logThrottled(`transient:${consumer}`, () => log.warn({ err: error, eventId: event.id, traceId, delay }, 'dependency unavailable; event will be retried'));
               await sleep(delay);
               continue;
             }
@@ -166,8 +161,8 @@ export class EventBus {
         }
       },
     );
-    handle.on('error', (error) => this.logThrottled(`consumer:${consumer}`, () => log.warn({ err: error }, 'consumer error')));
-    this.consumers.push(handle);
+    handler.on('error', (error) => this.logThrottled(`consumer:${consumer}`, () => log.warn({ err: error }, 'consumer error')));
+    this.consumers.push(handler);
   }
 
   async close(): Promise<void> {
@@ -175,35 +170,6 @@ export class EventBus {
     await this.publisher.close();
     await this.connection.close();
   }
-}
-
-async function applyOnce<DB>(db: Kysely<DB & EventTables>, event: EventEnvelope, handler: EventHandler<DB>): Promise<boolean> {
-  let afterCommit: AfterCommit | undefined;
-  const applied = await db.transaction().execute(async (trx) => {
-    const inserted = await (trx as unknown as Transaction<EventTables>)
-      .insertInto('inbox')
-      .values({ event_id: event.id, type: event.type })
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    if (!inserted) return false;
-    afterCommit = (await handler(trx, event)) ?? undefined;
-    return true;
-  });
-  await afterCommit?.();
-  return applied;
-}
-
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
-// Connection exceptions (08…), shutdowns (57P01-03), too many connections, and the
-// serialization/deadlock failures a retry resolves.
-const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
-
-/** An error that says nothing about the event: the database could not be reached or raced. */
-export function isTransient(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith('08'))) return true;
-  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
 }
 
 const UUID = /^[0-9a-f-]{36}$/i;

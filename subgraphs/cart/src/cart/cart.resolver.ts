@@ -1,14 +1,10 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { UnauthenticatedError, isUuid, requireIdentity } from '@shop/runtime';
+import { requireCaller } from '@shop/runtime';
 import type { CartContext } from '../context';
 import { Cart } from './cart.type';
 
-/** The signed-in caller's user id, normalised as the database stores it. */
-function callerId(ctx: CartContext): string {
-  const userId = requireIdentity(ctx.identity).userId.toLowerCase();
-  if (!isUuid(userId)) throw new UnauthenticatedError('The caller has no valid user id.');
-  return userId;
-}
+/** The signed-in caller's user id; a cart is always the caller's own. */
+const callerId = (ctx: CartContext): string => requireCaller(ctx.identity).userId;
 
 @Resolver(() => Cart)
 export class CartResolver {

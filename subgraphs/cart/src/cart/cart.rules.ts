@@ -1,4 +1,5 @@
-import { BadUserInputError, sumCents } from '@shop/runtime';
+import { BadUserInputError } from '@shop/runtime';
+import { sumCents } from '@shop/domain';
 
 /** The contract's bounds, checked before anything reaches SQL. */
 export const LIMITS = {

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
-import { BadUserInputError, Money, findProductPrices, lineCents, parseId, sumCents, type EntityCache, type ProductPriceRow } from '@shop/runtime';
-import type { CartLoaders } from '../context';
+import { BadUserInputError, parseId } from '@shop/runtime';
+import { Money, type EntityCache } from '@shop/runtime/subgraph';
+import { findProductPrices, lineCents, sumCents, type ProductPriceRow } from '@shop/domain';
+import type { CartLoaders } from './cart.loaders';
 import * as repository from './cart.repository';
 import { LIMITS, checkResultingCart, quantityInRange, type LockedLine } from './cart.rules';
 import type { CartDatabase, StoredCart } from './cart.table';

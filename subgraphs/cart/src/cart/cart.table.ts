@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
-import type { EventTables } from '@shop/runtime';
-import type { ProductPricesTable } from '@shop/runtime';
+import type { EventTables } from '@shop/runtime/subgraph';
+import type { ProductPricesTable } from '@shop/domain';
 
 export interface CartsTable {
   user_id: string;

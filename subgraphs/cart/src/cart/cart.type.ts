@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
-import { Money } from '@shop/runtime';
+import { Money } from '@shop/runtime/subgraph';
 
 /** The product subgraph's entity; this subgraph only knows its id. */
 @Directive('@key(fields: "id", resolvable: false)')

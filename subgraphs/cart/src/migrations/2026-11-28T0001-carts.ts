@@ -1,15 +1,8 @@
 import { sql, type Kysely } from 'kysely';
+import { createProductPricesTable } from '@shop/domain';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable('product_prices')
-    .addColumn('product_id', 'uuid', (c) => c.primaryKey())
-    .addColumn('sku', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('price_cents', 'integer', (c) => c.notNull().check(sql`price_cents >= 0`))
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .execute();
+  await createProductPricesTable(db);
 
   // One row per user who ever touched a cart; mutations lock it to serialise writes to one cart.
   await db.schema

@@ -8,7 +8,7 @@ import { User } from './user.type';
 export class UserCartResolver {
   @FieldResolver(() => Cart, { nullable: true, description: 'Only the user themself or an admin; FORBIDDEN otherwise.' })
   cart(@Root() user: User, @Ctx() ctx: CartContext): Promise<Cart> {
-    requireOwnerOrAdmin(ctx.identity ? { ...ctx.identity, userId: ctx.identity.userId.toLowerCase() } : null, user.id);
+    requireOwnerOrAdmin(ctx.identity, user.id);
     return ctx.carts.read(ctx.loaders, user.id);
   }
 }

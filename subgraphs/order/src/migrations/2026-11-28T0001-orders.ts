@@ -1,19 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { createProductPricesTable } from '@shop/domain';
 
 // Timestamps are kept to the millisecond: keyset cursors carry a JS Date, and a microsecond
 // remainder would make the cursor compare below rows of the same millisecond and skip them.
 const nowMs = sql`date_trunc('milliseconds', now())`;
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable('product_prices')
-    .addColumn('product_id', 'uuid', (c) => c.primaryKey())
-    .addColumn('sku', 'text', (c) => c.notNull())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('price_cents', 'integer', (c) => c.notNull().check(sql`price_cents > 0`))
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .execute();
+  await createProductPricesTable(db);
 
   await db.schema
     .createTable('orders')

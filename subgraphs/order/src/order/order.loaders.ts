@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { byKey, cachedLoader, grouped, SingleFlight, type EntityCache, type RequestScope, type SubgraphDeps } from '@shop/runtime';
+import type { RequestScope } from '@shop/runtime';
+import { byKey, cachedLoader, grouped, SingleFlight, type EntityCache, type SubgraphDeps } from '@shop/runtime/subgraph';
 import { findLinesByOrderIds, findOrdersByIds, findRecentOrdersByUsers } from './order.repository';
 import type { OrderDatabase, OrderLineRow, OrderRow } from './order.table';
 

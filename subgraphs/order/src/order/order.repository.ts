@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Cursor } from '@shop/runtime';
+import type { Cursor } from '@shop/runtime/subgraph';
 import type { OrderStatus } from './order.states';
 import type { OrderDatabase, OrderLineRow, OrderRow } from './order.table';
 

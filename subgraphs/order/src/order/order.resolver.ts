@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { NotFoundError, parseId } from '@shop/runtime';
+import { isOwnerOrAdmin, NotFoundError, parseId, requireCaller, requireOwnerOrAdmin } from '@shop/runtime';
 import type { OrderContext } from '../context';
 import { User } from '../user/user.type';
 import { PlaceOrderInput } from './order.input';
@@ -13,7 +13,7 @@ export class OrderResolver {
   })
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: OrderContext): Promise<Order | null> {
     const order = ctx.orders.map(await ctx.loaders.orderById.load(parseId(id)));
-    if (!order || !ctx.orders.canRead(ctx.identity, order)) throw new NotFoundError('No order with that id.');
+    if (!order || !isOwnerOrAdmin(ctx.identity, order.userId)) throw new NotFoundError('No order with that id.');
     return order;
   }
 
@@ -26,20 +26,24 @@ export class OrderResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<OrderConnection> {
-    return ctx.orders.listMine(ctx.identity, { first, after }, ctx.loaders);
+    return ctx.orders.listForUser(requireCaller(ctx.identity).userId, { first, after }, ctx.loaders);
   }
 
   @Mutation(() => Order, { description: 'Prices come from the server, never the client. Returns the order as PENDING or later.' })
   placeOrder(@Arg('input', () => PlaceOrderInput) input: PlaceOrderInput, @Ctx() ctx: OrderContext): Promise<Order> {
-    return ctx.orders.place(ctx.identity, input);
+    return ctx.orders.place(requireCaller(ctx.identity).userId, input);
   }
 
   @Mutation(() => Order, {
     description:
       'The owner or an admin. PENDING or CONFIRMED becomes CANCELLED and its reserved stock is\nreleased once; an order already CANCELLED is returned as it is; REJECTED is a CONFLICT.',
   })
-  cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: OrderContext): Promise<Order> {
-    return ctx.orders.cancel(ctx.identity, id);
+  async cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: OrderContext): Promise<Order> {
+    const caller = requireCaller(ctx.identity);
+    const order = await ctx.loaders.orderById.load(parseId(id));
+    if (!order) throw new NotFoundError('No order with that id.');
+    requireOwnerOrAdmin(caller, order.user_id, 'Only the owner or an admin may cancel this order.');
+    return ctx.orders.cancel(order.id);
   }
 
   @FieldResolver(() => User)

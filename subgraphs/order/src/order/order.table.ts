@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { EventTables } from '@shop/runtime';
-import type { ProductPricesTable } from '@shop/runtime';
+import type { EventTables } from '@shop/runtime/subgraph';
+import type { ProductPricesTable } from '@shop/domain';
 import type { OrderStatus } from './order.states';
 
 export interface OrdersTable {

@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Money, PageInfo } from '@shop/runtime';
+import { Money, PageInfo } from '@shop/runtime/subgraph';
 import { ORDER_STATUSES, type OrderStatus } from './order.states';
 
 export const OrderStatusEnum = Object.fromEntries(ORDER_STATUSES.map((s) => [s, s])) as { [S in OrderStatus]: S };

@@ -1,5 +1,5 @@
 import type { Migration } from 'kysely';
-import { eventRetentionMigration, eventTablesMigration } from '@shop/runtime';
+import { eventRetentionMigration, eventTablesMigration } from '@shop/runtime/subgraph';
 import * as products from './2026-11-28T0001-products';
 
 export const migrations: Record<string, Migration> = {

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { byKey, cachedLoader, SingleFlight, type EntityCache, type RequestScope, type SubgraphDeps } from '@shop/runtime';
+import type { RequestScope } from '@shop/runtime';
+import { byKey, cachedLoader, SingleFlight, type EntityCache, type SubgraphDeps } from '@shop/runtime/subgraph';
 import { findProductsByIds, findProductsBySkus } from './product.repository';
 import type { ProductDatabase, ProductRow } from './product.table';
 
@@ -58,6 +59,8 @@ export class ProductCaches {
       });
       return skus.map((sku) => found.get(sku) ?? null);
     });
-    return { byId, bySku };
+    return { productById: byId, productBySku: bySku };
   }
 }
+
+export type ProductLoaders = ReturnType<ProductCaches['loaders']>;

@@ -15,6 +15,15 @@ export const LIMITS = {
 
 const MAX_STOCK = 2_147_483_647;
 
+/**
+ * Product data is the same for every caller, so the router may let a CDN keep it briefly.
+ * Short, because stock changes with every order; a price change reaches caches within this.
+ * Every query answer of this subgraph is product data, so it is given per answer (see
+ * publicQueryCachePlugin), not per field.
+ */
+export const PUBLIC_PRODUCT_MAX_AGE_SECONDS = 30;
+
+
 export function intInRange(value: number, field: string, bounds: { min: number; max: number }): number {
   if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
     throw new BadUserInputError(`'${field}' must be between ${bounds.min} and ${bounds.max}.`, field);

@@ -1,14 +1,6 @@
 import type { Kysely } from 'kysely';
-import {
-  ConflictError,
-  Money,
-  NotFoundError,
-  decodeCursor,
-  encodeCursor,
-  parseFirst,
-  writeEvent,
-  type OutboxRelay,
-} from '@shop/runtime';
+import { ConflictError, NotFoundError } from '@shop/runtime';
+import { decodeCursor, encodeCursor, Money, parseFirst, writeEvent, type OutboxRelay } from '@shop/runtime/subgraph';
 import type { ProductCaches } from './product.loaders';
 import type { CreateProductInput, UpdateProductInput } from './product.input';
 import * as repository from './product.repository';

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { EventTables } from '@shop/runtime';
+import type { EventTables } from '@shop/runtime/subgraph';
+import type { ReservationsTable } from '../reservation/reservation.table';
 
 export interface ProductsTable {
   id: Generated<string>;
@@ -11,15 +12,6 @@ export interface ProductsTable {
   stock: number;
   version: Generated<number>;
   created_at: ColumnType<Date, Date | undefined, Date>;
-  updated_at: ColumnType<Date, Date | undefined, Date>;
-}
-
-export interface ReservationsTable {
-  order_id: string;
-  user_id: string;
-  status: 'held' | 'failed' | 'released' | 'cancelled';
-  lines: ColumnType<Array<{ productId: string; quantity: number }>, string, string>;
-  created_at: Generated<Date>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 

@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
-import { Money, PageInfo } from '@shop/runtime';
+import { Money, PageInfo } from '@shop/runtime/subgraph';
 
 @Directive('@key(fields: "id")')
 @Directive('@key(fields: "sku")')

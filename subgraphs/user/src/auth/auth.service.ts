@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { ConflictError, isUuid, signAccessToken, UnauthenticatedError, type OutboxRelay, type SigningKey } from '@shop/runtime';
+import { ConflictError, isUuid, signAccessToken, UnauthenticatedError, type SigningKey } from '@shop/runtime';
+import type { OutboxRelay } from '@shop/runtime/subgraph';
 import { findUserByEmail } from '../user/user.repository';
 import { LIMITS, normalizeEmail, parseEmail, parseName, parsePassword } from '../user/user.rules';
 import { registerUser, toUser } from '../user/user.service';

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { isOwnerOrAdmin, isUuid, NotFoundError, parseId, requireIdentity, requireOwnerOrAdmin } from '@shop/runtime';
+import { isOwnerOrAdmin, NotFoundError, parseId, requireCaller, requireOwnerOrAdmin } from '@shop/runtime';
 import type { UserContext } from '../context';
 import { UpdateProfileInput } from './user.input';
 import { User } from './user.type';
@@ -8,8 +8,7 @@ import { User } from './user.type';
 export class UserResolver {
   @Query(() => User, { nullable: true, description: 'The signed-in user; null without a token. An invalid or expired token is UNAUTHENTICATED.' })
   me(@Ctx() ctx: UserContext): Promise<User | null> | null {
-    if (!ctx.identity || !isUuid(ctx.identity.userId)) return null;
-    return ctx.loaders.userById.load(ctx.identity.userId.toLowerCase());
+    return ctx.identity ? ctx.loaders.userById.load(ctx.identity.userId) : null;
   }
 
   @Query(() => User, {
@@ -26,7 +25,7 @@ export class UserResolver {
 
   @Mutation(() => User, { description: 'Signed-in users only; changes their own profile.' })
   async updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: UserContext): Promise<User> {
-    const caller = requireIdentity(ctx.identity);
+    const caller = requireCaller(ctx.identity);
     const user = await ctx.users.updateProfile(caller.userId, input, (id) => ctx.loaders.userById.load(id));
     ctx.loaders.userById.clear(user.id).prime(user.id, user);
     return user;

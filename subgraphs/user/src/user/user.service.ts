@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import { isUuid, NotFoundError, writeEvent, type EntityCache, type Role } from '@shop/runtime';
+import { NotFoundError, type Role } from '@shop/runtime';
+import { writeEvent, type EntityCache } from '@shop/runtime/subgraph';
 import type { UpdateProfileInput } from './user.input';
 import * as repository from './user.repository';
 import { parseName } from './user.rules';
@@ -32,14 +33,9 @@ export class UserService {
     readonly cache: EntityCache<User>,
   ) {}
 
-  async findByIds(ids: readonly string[]): Promise<User[]> {
-    return (await repository.findUsersByIds(this.db, ids)).map(toUser);
-  }
-
   /** Renames the user; with nothing to change it returns them as they are. */
   async updateProfile(userId: string, input: UpdateProfileInput, loadUser: (id: string) => Promise<User | null>): Promise<User> {
     const name = input.name == null ? undefined : parseName(input.name);
-    if (!isUuid(userId)) throw new NotFoundError('No user with that id.');
     const user = name === undefined ? await loadUser(userId) : await this.rename(userId, name);
     if (!user) throw new NotFoundError('No user with that id.');
     return user;

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { EventTables, Role } from '@shop/runtime';
+import type { Role } from '@shop/runtime';
+import type { EventTables } from '@shop/runtime/subgraph';
 
 export interface UsersTable {
   id: Generated<string>;
