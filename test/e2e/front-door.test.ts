@@ -6,7 +6,7 @@ import { ApolloClient, HttpLink, InMemoryCache, gql, type DocumentNode } from '@
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { generatePersistedQueryIdsFromManifest, type PersistedQueryManifestForVerification } from '@apollo/persisted-query-lists';
 import { auditServer } from 'graphql-http';
-import { createDatabase } from '@shop/runtime';
+import { createDatabase } from '@shop/runtime/subgraph';
 import { eventually, POSTGRES_URL, type GraphQLResponse } from '@shop/testing';
 import { seedDemoAccounts } from '@shop/user-subgraph';
 import { LOG_IN, SIGN_UP, startStack, type Stack } from './stack';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase } from '@shop/runtime';
+import { createDatabase } from '@shop/runtime/subgraph';
 import { eventually, freePort, POSTGRES_URL, type GraphQLResponse } from '@shop/testing';
 import { seedDemoAccounts } from '@shop/user-subgraph';
 import { LOG_IN, SIGN_UP, startStack, type Stack } from './stack';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bumpCacheGenerations, eventually, POSTGRES_URL, type GraphQLResponse } from '@shop/testing';
-import { createDatabase } from '@shop/runtime';
+import { createDatabase } from '@shop/runtime/subgraph';
 import { seedDemoAccounts } from '@shop/user-subgraph';
 import { LOG_IN, SIGN_UP, startStack, SUBGRAPHS, type Stack } from './stack';
 
