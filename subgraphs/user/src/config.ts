@@ -1,11 +1,10 @@
-import { parseEnv, positiveInt, serviceEnvSchema } from '@shop/runtime';
+import { authEnv, parseEnv, positiveInt, serviceEnvSchema } from '@shop/runtime';
 import { z } from 'zod';
 
 export const userEnvSchema = serviceEnvSchema({ port: 4002, database: 'shop_user' }).extend({
+  ...authEnv,
   /** JSON array of private EC P-256 JWKs with a kid; the first signs. Generated into SECRETS_DIR in development. */
   AUTH_JWT_PRIVATE_KEYS: z.string().optional(),
-  AUTH_ISSUER: z.string().min(1).default('shop-user-subgraph'),
-  AUTH_AUDIENCE: z.string().min(1).default('shop-supergraph'),
   AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
   AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInt(2_592_000),
   // scrypt N: 16384 (with r=8) is about 50 ms and 16 MiB per hash; tests lower it to stay fast.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseEnv } from './env';
+import { z } from 'zod';
+import { ConfigError, flag, keyValueList, optionalFlag, parseEnv } from './env';
 import { serviceEnvSchema } from './service';
 
 const schema = serviceEnvSchema({ port: 4001, database: 'shop_product' });
@@ -41,5 +42,50 @@ describe('cache settings', () => {
     expect(() => parseEnv(schema, { CACHE_TTLS: 'product=soon' })).toThrow(/CACHE_TTLS/);
     expect(parseEnv(schema, { CACHE_ENABLED: 'false' }).CACHE_ENABLED).toBe(false);
     expect(() => parseEnv(schema, { CACHE_ENABLED: 'maybe' })).toThrow(/CACHE_ENABLED/);
+  });
+});
+
+describe('keyValueList', () => {
+  const schema = z.object({
+    WEIGHTS: keyValueList({ key: /[A-Za-z_]\w*\.[A-Za-z_]\w*/, what: 'Type.field=weight (a whole number)' }),
+    TTLS: keyValueList({ key: /[A-Za-z_]\w*/, what: 'entity=seconds', min: 1 }),
+  });
+  const problems = (env: Record<string, string>) => {
+    try {
+      parseEnv(schema, env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('expected the config to be refused');
+  };
+
+  it('reads comma-separated key=number pairs, blanks and spaces dropped, the last of a repeated key kept', () => {
+    expect(parseEnv(schema, {})).toEqual({ WEIGHTS: {}, TTLS: {} });
+    expect(parseEnv(schema, { WEIGHTS: 'Mutation.placeOrder=10, Query.products = 0,,', TTLS: 'product=300,cart=5,product=60' })).toEqual({
+      WEIGHTS: { 'Mutation.placeOrder': 10, 'Query.products': 0 },
+      TTLS: { product: 60, cart: 5 },
+    });
+  });
+
+  it('refuses the first malformed pair by name', () => {
+    expect(problems({ WEIGHTS: 'Query.products=2,placeOrder=10,x' })).toEqual([
+      "WEIGHTS: 'placeOrder=10' is not Type.field=weight (a whole number) (got 'Query.products=2,placeOrder=10,x')",
+    ]);
+    // The whole key must match, not a part of it.
+    expect(problems({ WEIGHTS: 'Query.products.id=1' })[0]).toMatch(/^WEIGHTS: 'Query.products.id=1' is not/);
+    for (const bad of ['product', 'product=', '=5', 'product=soon', 'product=1.5', 'product=-1', 'product=0', 'product=1=2']) {
+      expect(problems({ TTLS: bad })).toEqual([`TTLS: '${bad}' is not entity=seconds (got '${bad}')`]);
+    }
+  });
+});
+
+describe('flags', () => {
+  const schema = z.object({ ON: flag(true), OFF: flag(false), UNSET: optionalFlag });
+
+  it('reads true and false, unset gives the fallback, anything else is refused', () => {
+    expect(parseEnv(schema, {})).toEqual({ ON: true, OFF: false, UNSET: undefined });
+    expect(parseEnv(schema, { ON: 'false', OFF: 'true', UNSET: 'false' })).toEqual({ ON: false, OFF: true, UNSET: false });
+    expect(() => parseEnv(schema, { ON: 'yes' })).toThrow(/ON: .*'true' \| 'false'/);
   });
 });

@@ -1,3 +1,4 @@
 export * from './env';
+export * from './shapes';
 export * from './service';
 export * from './secrets';
