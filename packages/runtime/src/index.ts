@@ -11,6 +11,7 @@ export * from './process';
 export * from './cache/redis';
 export * from './cache/keys';
 export * from './cache/generation';
+export * from './closers';
 export * from './cache/invalidation-channel';
 export * from './cache/recent-invalidations';
 export * from './auth/identity';

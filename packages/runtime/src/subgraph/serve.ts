@@ -15,6 +15,7 @@ import { healthRoutes, HttpError, startHttpServer, type Route } from '../http/se
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { formatTraceparent, type RequestScope } from '../observability/trace';
+import { Closers } from '../closers';
 import { EntityCache } from './cache/entity-cache';
 import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase, requestDatabase } from './db/database';
 import { OutboxRelay } from './events/relay';
@@ -200,21 +201,18 @@ export async function serveSubgraph<DB, TContext extends ScopedContext>(options:
 
 /**
  * The last step of a composition root: runs `start` (consumers, relay, server) and, if it
- * fails, closes what `openSubgraphDeps` opened. The result stops the server, then the deps.
+ * fails, closes what `openSubgraphDeps` opened. The result stops the server, then the deps,
+ * once however often it is called.
  */
 export async function launchSubgraph(deps: SubgraphDeps<any>, start: () => Promise<ServedSubgraph>): Promise<ServedSubgraph> {
-  let served: ServedSubgraph;
+  const closers = new Closers(deps.log);
+  closers.add('connections', () => closeSubgraphDeps(deps));
   try {
-    served = await start();
+    const served = await start();
+    closers.add('server', () => served.stop());
+    return { url: served.url, stop: () => closers.closeAll() };
   } catch (error) {
-    await closeSubgraphDeps(deps);
+    await closers.closeAll().catch(() => undefined);
     throw error;
   }
-  return {
-    url: served.url,
-    async stop() {
-      await served.stop();
-      await closeSubgraphDeps(deps);
-    },
-  };
 }
