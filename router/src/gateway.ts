@@ -10,9 +10,9 @@ export interface RouterGateway {
   /** Subgraph name → the URL its requests go to, as the gateway last asked for them. */
   subgraphs: ReadonlyMap<string, string>;
   /** The API schema of the supergraph last loaded; undefined before the first. */
-  apiSchema(): GraphQLSchema | undefined;
+  apiSchema: () => GraphQLSchema | undefined;
   /** Closes the subgraph clients (and their connections) the gateway has built. */
-  closeDataSources(): Promise<void>;
+  closeDataSources: () => Promise<void>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { signAccessToken, signRequest, type SigningKey } from '@shop/runtime';
-import { eventually, freePort, routerRequest } from '@shop/testing';
+import { freePort, routerRequest } from '@shop/testing';
 import type { RouterApp } from '../src/lib';
 import {
   AUDIENCE,

@@ -44,7 +44,7 @@ describe('the checks themselves', () => {
       .replace('  category: String!\n  price: Money!', '  price: Money!')
       .replace(', search: String)', ')')
       .replace(/input UpdateProductInput \{[^}]*\}/, '')
-      .replace(/\n.*\n  updateProduct\(.*\n/, '\n');
+      .replace(/\n.*\n {2}updateProduct\(.*\n/, '\n');
     const problems = contractProblems(base, changed);
     expect(problems).toEqual(
       expect.arrayContaining([

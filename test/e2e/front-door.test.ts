@@ -56,7 +56,7 @@ function apolloClient(uri: string, link: ReturnType<typeof createPersistedQueryL
   const sent: SentRequest[] = [];
   const responses: Response[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
-    sent.push({ method: init?.method ?? 'GET', url: String(input), body: typeof init?.body === 'string' ? JSON.parse(init.body) : null });
+    sent.push({ method: init?.method ?? 'GET', url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, body: typeof init?.body === 'string' ? JSON.parse(init.body) : null });
     const response = await fetch(input, init);
     responses.push(response.clone());
     return response;

@@ -53,7 +53,7 @@ export function printSubgraphSdl(name: SubgraphName, root = REPO_ROOT): Promise<
 export function composeSdls(subgraphs: SubgraphSdl[]): ComposedSupergraph {
   const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
   if (result.errors) {
-    throw new CompositionFailedError(result.errors.map((e) => (e.extensions.code ? `${String(e.extensions.code)}: ${e.message}` : e.message)));
+    throw new CompositionFailedError(result.errors.map((e) => (typeof e.extensions.code === 'string' ? `${e.extensions.code}: ${e.message}` : e.message)));
   }
   return {
     subgraphs,

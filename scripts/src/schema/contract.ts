@@ -49,7 +49,7 @@ function compareArguments(where: string, contract: readonly GraphQLArgument[], g
   for (const arg of contract) {
     const mine = generated.find((a) => a.name === arg.name);
     if (!mine) problems.push(`${where}(${arg.name}:) is missing`);
-    else if (String(mine.type) !== String(arg.type)) problems.push(`${where}(${arg.name}:) is ${mine.type}, the contract says ${arg.type}`);
+    else if (String(mine.type) !== String(arg.type)) problems.push(`${where}(${arg.name}:) is ${String(mine.type)}, the contract says ${String(arg.type)}`);
     else if (defaultOf(mine) !== defaultOf(arg)) problems.push(`${where}(${arg.name}:) defaults to ${defaultOf(mine)}, the contract says ${defaultOf(arg)}`);
   }
 }
@@ -62,7 +62,7 @@ function compareFields(typeName: string, contract: Record<string, GraphQLField<u
       problems.push(`${where} is missing`);
       continue;
     }
-    if (String(mine.type) !== String(field.type)) problems.push(`${where} is ${mine.type}, the contract says ${field.type}`);
+    if (String(mine.type) !== String(field.type)) problems.push(`${where} is ${String(mine.type)}, the contract says ${String(field.type)}`);
     compareArguments(where, field.args, mine.args, problems);
   }
 }
@@ -96,7 +96,7 @@ export function missingFromContract(contract: GraphQLSchema, generated: GraphQLS
         const own = fields[field.name];
         const where = `${type.name}.${field.name}`;
         if (!own) problems.push(`${where} is missing`);
-        else if (String(own.type) !== String(field.type)) problems.push(`${where} is ${own.type}, the contract says ${field.type}`);
+        else if (String(own.type) !== String(field.type)) problems.push(`${where} is ${String(own.type)}, the contract says ${String(field.type)}`);
         else if (defaultOf(own) !== defaultOf(field)) problems.push(`${where} defaults to ${defaultOf(own)}, the contract says ${defaultOf(field)}`);
       }
       for (const field of Object.values(fields)) {

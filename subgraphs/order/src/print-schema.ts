@@ -1,5 +1,5 @@
-import { printSubgraphSchema } from '@shop/runtime/subgraph';
+import { printSubgraphSdl } from '@shop/runtime/subgraph';
 import { buildOrderSchema } from './schema';
 
 // Used by `npm run compose`: prints this subgraph's SDL on stdout.
-buildOrderSchema().then((schema) => process.stdout.write(printSubgraphSchema(schema)));
+printSubgraphSdl(buildOrderSchema);

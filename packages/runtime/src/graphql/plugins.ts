@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, Kind, visit, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, visit, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RequestScope } from '../observability/trace';
@@ -134,7 +134,7 @@ export function publicQueryCachePlugin<T extends BaseContext>(maxAgeSeconds: num
       return {
         async willSendResponse(ctx) {
           const body = ctx.response.body;
-          if (ctx.operation?.operation !== 'query' || body.kind !== 'single' || body.singleResult.errors?.length) return;
+          if (ctx.operation?.operation !== OperationTypeNode.QUERY || body.kind !== 'single' || body.singleResult.errors?.length) return;
           ctx.response.http.headers.set('cache-control', `public, max-age=${maxAgeSeconds}`);
         },
       };
