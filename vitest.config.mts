@@ -9,7 +9,16 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql/index.js') },
   },
   test: {
-    include: ['packages/*/src/**/*.spec.ts', 'subgraphs/*/src/**/*.spec.ts', 'packages/*/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'router/src/**/*.spec.ts', 'router/test/**/*.test.ts', 'test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.spec.ts',
+      'subgraphs/*/src/**/*.spec.ts',
+      'packages/*/test/**/*.test.ts',
+      'subgraphs/*/test/**/*.test.ts',
+      'router/src/**/*.spec.ts',
+      'router/test/**/*.test.ts',
+      'test/**/*.test.ts',
+      'scripts/test/**/*.test.ts',
+    ],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -112,7 +112,13 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     applyNoStoreDefault(http.server);
     applyCors(http.server, [...config.ROUTER_CORS_ORIGINS, ...(sandbox ? SANDBOX_ORIGINS : []), ...(production ? [] : DEVELOPMENT_ORIGINS)]);
     log.info(
-      { url: http.url, supergraph: config.ROUTER_SUPERGRAPH_PATH, subgraphs: Object.fromEntries(subgraphs), persistedQueries: mode, manifestOperations: manifests.status.operations },
+      {
+        url: http.url,
+        supergraph: config.ROUTER_SUPERGRAPH_PATH,
+        subgraphs: Object.fromEntries(subgraphs),
+        persistedQueries: mode,
+        manifestOperations: manifests.status.operations,
+      },
       'router listening',
     );
 

@@ -88,7 +88,9 @@ describe('router config', () => {
   });
 
   it('names a bad mode, weight or limit', () => {
-    expect(problems({ ROUTER_PERSISTED_QUERIES_MODE: 'strict' })[0]).toMatch(/^ROUTER_PERSISTED_QUERIES_MODE: .*'off' \| 'audit' \| 'safelist' \| 'require-id'/);
+    expect(problems({ ROUTER_PERSISTED_QUERIES_MODE: 'strict' })[0]).toMatch(
+      /^ROUTER_PERSISTED_QUERIES_MODE: .*'off' \| 'audit' \| 'safelist' \| 'require-id'/,
+    );
     expect(problems({ ROUTER_COST_WEIGHTS: 'placeOrder=10' })).toEqual([
       "ROUTER_COST_WEIGHTS: 'placeOrder=10' is not Type.field=weight (a whole number) (got 'placeOrder=10')",
     ]);
@@ -108,7 +110,13 @@ describe('router config', () => {
   });
 
   it('reports every problem at once', () => {
-    const found = problems({ PORT: '-1', NODE_ENV: 'staging', ROUTER_MAX_BODY_BYTES: '0', ROUTER_INTROSPECTION: 'yes', ROUTER_CORS_ORIGINS: 'https://shop.example.com/path' });
+    const found = problems({
+      PORT: '-1',
+      NODE_ENV: 'staging',
+      ROUTER_MAX_BODY_BYTES: '0',
+      ROUTER_INTROSPECTION: 'yes',
+      ROUTER_CORS_ORIGINS: 'https://shop.example.com/path',
+    });
     expect(found.map((p) => p.split(':')[0])).toEqual(
       expect.arrayContaining(['PORT', 'NODE_ENV', 'ROUTER_MAX_BODY_BYTES', 'ROUTER_INTROSPECTION', 'ROUTER_CORS_ORIGINS.0']),
     );

@@ -23,13 +23,19 @@ describe('routerFormatError', () => {
   });
 
   it('strips "Did you mean" in production only', () => {
-    const message = 'Variable "$status" got invalid value "PENDNG"; Value "PENDNG" does not exist in "OrderStatus" enum. Did you mean the enum value "PENDING"?';
-    expect(format(production, message, { code: 'BAD_USER_INPUT' }).message).toBe('Variable "$status" got invalid value "PENDNG"; Value "PENDNG" does not exist in "OrderStatus" enum.');
+    const message =
+      'Variable "$status" got invalid value "PENDNG"; Value "PENDNG" does not exist in "OrderStatus" enum. Did you mean the enum value "PENDING"?';
+    expect(format(production, message, { code: 'BAD_USER_INPUT' }).message).toBe(
+      'Variable "$status" got invalid value "PENDNG"; Value "PENDNG" does not exist in "OrderStatus" enum.',
+    );
     expect(format(development, message, { code: 'BAD_USER_INPUT' }).message).toBe(message);
   });
 
   it('leaves subgraph codes unchanged and masks the unexpected in production', () => {
-    expect(format(production, 'You are not allowed to do that.', { code: 'FORBIDDEN' })).toEqual({ message: 'You are not allowed to do that.', extensions: { code: 'FORBIDDEN' } });
+    expect(format(production, 'You are not allowed to do that.', { code: 'FORBIDDEN' })).toEqual({
+      message: 'You are not allowed to do that.',
+      extensions: { code: 'FORBIDDEN' },
+    });
     const masked = format(production, 'connect ECONNREFUSED 10.0.0.7:5432 at http://product.internal', { code: 'WHATEVER' });
     expect(masked.message).toBe('Internal server error.');
     expect(masked.extensions?.code).toBe('INTERNAL_SERVER_ERROR');

@@ -103,7 +103,8 @@ export function createFrontDoor(options: FrontDoorOptions) {
     log.info({ code, operationName, traceId }, 'request refused at the front door');
     throw new HttpError(status, message, code);
   };
-  const refuseLimit = (traceId: string, violation: LimitViolation, operationName?: string): never => refuse(traceId, 400, violation.code, violation.message, operationName);
+  const refuseLimit = (traceId: string, violation: LimitViolation, operationName?: string): never =>
+    refuse(traceId, 400, violation.code, violation.message, operationName);
 
   // Clients repeat the same few operations: parse each text once, not on every request (Apollo
   // keeps its own parsed copy too). Bounded in count and in text size; the oldest goes first.

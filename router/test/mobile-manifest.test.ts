@@ -60,7 +60,11 @@ describe('the mobile client’s persisted query manifest', () => {
       const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
       // Admitted, parsed, validated and planned: only the (absent) subgraphs fail it.
       const codes = new Set(body.errors?.map((e) => e.extensions?.code));
-      expect({ operation: operation.name, status: response.status, codes: [...codes] }).toEqual({ operation: operation.name, status: 200, codes: ['SERVICE_UNAVAILABLE'] });
+      expect({ operation: operation.name, status: response.status, codes: [...codes] }).toEqual({
+        operation: operation.name,
+        status: 200,
+        codes: ['SERVICE_UNAVAILABLE'],
+      });
     }
   });
 });

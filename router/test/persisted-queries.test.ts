@@ -62,7 +62,13 @@ describe('router: persisted queries', () => {
     run = createTestRun();
     redis = createRedis({ url: REDIS_URL, keyPrefix: run.redisPrefix, commandTimeoutMs: 1_000, log: createLogger('test', 'silent') });
     subgraph = await startEchoSubgraph();
-    writeFileSync(join(manifests.dir, 'echo.json'), manifest([{ id: sha256(GREETING), name: 'Greeting', body: GREETING }, { id: WHOAMI_ID, name: 'Whoami', body: WHOAMI }]));
+    writeFileSync(
+      join(manifests.dir, 'echo.json'),
+      manifest([
+        { id: sha256(GREETING), name: 'Greeting', body: GREETING },
+        { id: WHOAMI_ID, name: 'Whoami', body: WHOAMI },
+      ]),
+    );
     base = {
       ROUTER_SUPERGRAPH_PATH: files.file('supergraph.graphql', composeSupergraph(ECHO_SDL)),
       ROUTER_SUBGRAPH_PRODUCT_URL: subgraph.url,
@@ -157,9 +163,19 @@ describe('router: persisted queries', () => {
     it('safelist: runs listed operations by id (POST and GET) or identical text, refuses everything else', async () => {
       const router = await start({ ROUTER_PERSISTED_QUERIES_MODE: 'safelist' });
       const before = subgraph.received();
-      for (const sent of [{ query: '{ greeting }' }, { query: '{ farewell }', id: sha256('{ farewell }') }, { id: sha256('{ farewell }') }, { id: 'no-such-id' }]) {
+      for (const sent of [
+        { query: '{ greeting }' },
+        { query: '{ farewell }', id: sha256('{ farewell }') },
+        { id: sha256('{ farewell }') },
+        { id: 'no-such-id' },
+      ]) {
         const refused = await send(router.url, sent);
-        expect({ sent, status: refused.status, code: codeOf(refused), data: refused.data }).toEqual({ sent, status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST', data: undefined });
+        expect({ sent, status: refused.status, code: codeOf(refused), data: refused.data }).toEqual({
+          sent,
+          status: 400,
+          code: 'PERSISTED_QUERY_NOT_IN_LIST',
+          data: undefined,
+        });
       }
       expect(subgraph.received()).toBe(before);
 
@@ -219,7 +235,9 @@ describe('router: persisted queries', () => {
       const dir = tempDir();
       try {
         const path = dir.file('broken.json', JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 2, operations: [] }));
-        await expect(startRouter({ ...base, ROUTER_PERSISTED_QUERIES_MANIFESTS: path })).rejects.toThrow(/broken\.json: not an Apollo persisted query manifest/);
+        await expect(startRouter({ ...base, ROUTER_PERSISTED_QUERIES_MANIFESTS: path })).rejects.toThrow(
+          /broken\.json: not an Apollo persisted query manifest/,
+        );
       } finally {
         dir.remove();
       }

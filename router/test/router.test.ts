@@ -4,17 +4,7 @@ import { SignJWT } from 'jose';
 import { signAccessToken, signRequest, type SigningKey } from '@shop/runtime';
 import { freePort, routerRequest } from '@shop/testing';
 import type { RouterApp } from '../src/lib';
-import {
-  AUDIENCE,
-  composeSupergraph,
-  createSigningKey,
-  ECHO_SDL,
-  ISSUER,
-  startEchoSubgraph,
-  startJwksServer,
-  startRouter,
-  tempDir,
-} from './fixtures';
+import { AUDIENCE, composeSupergraph, createSigningKey, ECHO_SDL, ISSUER, startEchoSubgraph, startJwksServer, startRouter, tempDir } from './fixtures';
 
 const WHOAMI = '{ whoami { userId role } }';
 
@@ -35,9 +25,11 @@ describe('router: identity, signatures and trust', () => {
   let router: RouterApp;
 
   const token = (userId: string, role: 'CUSTOMER' | 'ADMIN', options: Partial<{ audience: string; issuer: string; signWith: SigningKey }> = {}) =>
-    signAccessToken(options.signWith ?? key, { userId, role }, { issuer: options.issuer ?? ISSUER, audience: options.audience ?? AUDIENCE, ttlSeconds: 300 }).then(
-      (t) => t.token,
-    );
+    signAccessToken(
+      options.signWith ?? key,
+      { userId, role },
+      { issuer: options.issuer ?? ISSUER, audience: options.audience ?? AUDIENCE, ttlSeconds: 300 },
+    ).then((t) => t.token);
 
   beforeAll(async () => {
     key = await createSigningKey();
@@ -83,7 +75,11 @@ describe('router: identity, signatures and trust', () => {
 
   it('ignores identity headers a client sends', async () => {
     const victim = randomUUID();
-    const claimed = { 'x-shop-user-id': victim, 'x-shop-user-role': 'ADMIN', ...signRequest('guessed-secret-guessed-secret-guessed', { audience: 'product', identity: { userId: victim, role: 'ADMIN' }, body: '{}' }) };
+    const claimed = {
+      'x-shop-user-id': victim,
+      'x-shop-user-role': 'ADMIN',
+      ...signRequest('guessed-secret-guessed-secret-guessed', { audience: 'product', identity: { userId: victim, role: 'ADMIN' }, body: '{}' }),
+    };
     const anonymous = await routerRequest(router.url, WHOAMI, {}, undefined, claimed);
     expect(anonymous.data.whoami).toBeNull();
     const me = randomUUID();
@@ -165,7 +161,10 @@ describe('router: identity, signatures and trust', () => {
     expect(direct.status).toBe(401);
     const spoofed = await fetch(subgraph.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signRequest('not-the-router-secret-not-the-router-secret', { audience: 'product', identity: { userId: randomUUID(), role: 'ADMIN' }, body }) },
+      headers: {
+        'content-type': 'application/json',
+        ...signRequest('not-the-router-secret-not-the-router-secret', { audience: 'product', identity: { userId: randomUUID(), role: 'ADMIN' }, body }),
+      },
       body,
     });
     expect(spoofed.status).toBe(401);
@@ -284,7 +283,10 @@ describe('router: in production', () => {
     const response = await routerRequest(router.url, WHOAMI);
     expect(response.data).toEqual({ whoami: null });
     expect(response.errors).toEqual([
-      expect.objectContaining({ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) } }),
+      expect.objectContaining({
+        message: 'Internal server error.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      }),
     ]);
   });
 

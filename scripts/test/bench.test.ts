@@ -19,17 +19,58 @@ describe('bench flags', () => {
   it('defaults to 10,000 products and 1,000 users with 20 orders each, 10 s and 32 connections', () => {
     const parsed = options([]);
     expect(parsed.dataset).toEqual({ products: 10_000, users: 1_000, orders: 20_000, cartLines: 3, linesPerOrder: 3, demoAccounts: false });
-    expect(parsed).toMatchObject({ duration: 10, warmup: 2, connections: 32, rounds: 1, fresh: false, basePort: undefined, prefix: 'bench', only: [], outDir: 'bench-results' });
+    expect(parsed).toMatchObject({
+      duration: 10,
+      warmup: 2,
+      connections: 32,
+      rounds: 1,
+      fresh: false,
+      basePort: undefined,
+      prefix: 'bench',
+      only: [],
+      outDir: 'bench-results',
+    });
   });
 
   it('reads every flag, in both forms', () => {
     const parsed = options([
-      '--products', '500', '--users=20', '--orders', '100', '--cart-lines', '4', '--order-lines=2',
-      '--duration', '3', '--warmup', '0', '--connections', '4', '--rounds=3', '--fresh', '--port', '6000', '--prefix', 'bench_b',
-      '--only', 'my-cart-50,product-by-sku', '--out', '/tmp/out',
+      '--products',
+      '500',
+      '--users=20',
+      '--orders',
+      '100',
+      '--cart-lines',
+      '4',
+      '--order-lines=2',
+      '--duration',
+      '3',
+      '--warmup',
+      '0',
+      '--connections',
+      '4',
+      '--rounds=3',
+      '--fresh',
+      '--port',
+      '6000',
+      '--prefix',
+      'bench_b',
+      '--only',
+      'my-cart-50,product-by-sku',
+      '--out',
+      '/tmp/out',
     ]);
     expect(parsed.dataset).toMatchObject({ products: 500, users: 20, orders: 100, cartLines: 4, linesPerOrder: 2 });
-    expect(parsed).toMatchObject({ duration: 3, warmup: 0, connections: 4, rounds: 3, fresh: true, basePort: 6000, prefix: 'bench_b', only: ['my-cart-50', 'product-by-sku'], outDir: '/tmp/out' });
+    expect(parsed).toMatchObject({
+      duration: 3,
+      warmup: 0,
+      connections: 4,
+      rounds: 3,
+      fresh: true,
+      basePort: 6000,
+      prefix: 'bench_b',
+      only: ['my-cart-50', 'product-by-sku'],
+      outDir: '/tmp/out',
+    });
   });
 
   it('takes 1 to 10 rounds', () => {
@@ -69,7 +110,7 @@ describe('bench flags', () => {
 });
 
 describe('bench dataset sizes', () => {
-  it('expects bench-user-1 topped up to a 50-line cart beside everyone else\'s', () => {
+  it("expects bench-user-1 topped up to a 50-line cart beside everyone else's", () => {
     const want = expectedCounts(options([]).dataset);
     expect(want).toEqual({ products: 10_000, users: 1_000, orders: 20_000, orderLines: 60_000, cartLines: 999 * 3 + 50, bigCartLines: 50 });
     expect(countDifferences(want, want)).toEqual([]);
@@ -117,7 +158,7 @@ describe('metrics', () => {
 });
 
 describe('host CPU', () => {
-  it('reads a process\'s own and its reaped children\'s CPU ticks from /proc/<pid>/stat, whatever its name holds', () => {
+  it("reads a process's own and its reaped children's CPU ticks from /proc/<pid>/stat, whatever its name holds", () => {
     const line = '4242 (postgres: x (y)) S 1 4242 4242 0 -1 4194560 500 0 0 0 120 30 7 3 20 0 1 0 100 200000000 3000 18446744073709551615';
     expect(parseProcStat(line)).toEqual({ comm: 'postgres: x (y)', ticks: 160 });
     expect(parseProcStat('garbage')).toBeNull();
@@ -150,7 +191,9 @@ describe('request plans', () => {
 describe('answers', () => {
   it('a GraphQL error, an HTTP error or missing data is a problem', () => {
     expect(answerProblem({ status: 200, body: { data: { me: null } } })).toBeNull();
-    expect(answerProblem({ status: 200, body: { data: null, errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] } })).toMatch(/UNAUTHENTICATED: no/);
+    expect(answerProblem({ status: 200, body: { data: null, errors: [{ message: 'no', extensions: { code: 'UNAUTHENTICATED' } }] } })).toMatch(
+      /UNAUTHENTICATED: no/,
+    );
     expect(answerProblem({ status: 502, body: 'Bad gateway' })).toMatch(/HTTP 502/);
   });
 
@@ -164,7 +207,13 @@ describe('answers', () => {
   });
 });
 
-const counters = (sqlStatements: number, requests = 1, cacheHits = 0, cacheMisses = 0): Counters => ({ sqlStatements, cacheHits, cacheMisses, requests, cpuSeconds: 0 });
+const counters = (sqlStatements: number, requests = 1, cacheHits = 0, cacheMisses = 0): Counters => ({
+  sqlStatements,
+  cacheHits,
+  cacheMisses,
+  requests,
+  cpuSeconds: 0,
+});
 const idle = counters(0, 0);
 
 function load(rps: number, extra: Partial<LoadResult> = {}): LoadResult {
@@ -200,7 +249,13 @@ function goodRuns(): RunResult[] {
     { ...four, cache: false, cold, load: load(150), counters: { product: counters(3000, 3000), user: idle, cart: idle, order: idle } },
     { ...cart, cache: true, load: load(900) },
     { ...cart, cache: false, load: load(400) },
-    { ...sku, via: 'router', cache: true, load: load(1200), counters: { router: { ...counters(0, 12_000), cpuSeconds: 12 }, product: { ...counters(0, 12_000), cpuSeconds: 6 } } },
+    {
+      ...sku,
+      via: 'router',
+      cache: true,
+      load: load(1200),
+      counters: { router: { ...counters(0, 12_000), cpuSeconds: 12 }, product: { ...counters(0, 12_000), cpuSeconds: 6 } },
+    },
     { ...sku, via: 'product subgraph', cache: true, load: load(2000), counters: { product: { ...counters(0, 20_000), cpuSeconds: 10 } } },
   ];
 }
@@ -290,7 +345,9 @@ describe('targets over several rounds', () => {
   });
 
   it('read the single-request statements of round 1', () => {
-    const runs = threeRounds().map((run) => (run.round === 2 && run.operation === 'four-subgraphs' && run.cache ? { ...run, warm: { ...run.warm!, user: counters(5) } } : run));
+    const runs = threeRounds().map((run) =>
+      run.round === 2 && run.operation === 'four-subgraphs' && run.cache ? { ...run, warm: { ...run.warm!, user: counters(5) } } : run,
+    );
     expect(evaluateTargets(runs)[0]).toMatchObject({ status: 'pass' });
   });
 });
@@ -302,7 +359,17 @@ function report(runs: RunResult[], rounds = 1): BenchReport {
     commit: '0123456789abcdef',
     machine: { node: 'v20.19.0', cpus: 2, platform: 'linux x64', loadAverage: { atStart: 0.5, atEnd: 1.5 } },
     options: { duration: 10, warmup: 2, connections: 10, rounds, prefix: 'bench' },
-    dataset: { products: 10_000, users: 1_000, orders: 20_000, cartLines: 3, orderLines: 3, bigCartLines: 50, seeded: true, seedSeconds: 42.5, eventDrainSeconds: 30 },
+    dataset: {
+      products: 10_000,
+      users: 1_000,
+      orders: 20_000,
+      cartLines: 3,
+      orderLines: 3,
+      bigCartLines: 50,
+      seeded: true,
+      seedSeconds: 42.5,
+      eventDrainSeconds: 30,
+    },
     rotation: { users: 50, skus: 200 },
     totalSeconds: 240,
     runs,
@@ -328,7 +395,14 @@ describe('markdown report', () => {
   it('shows errors in bold with their kinds, lists the skipped runs and does not pass', () => {
     const runs = goodRuns();
     runs[2] = { ...runs[2]!, load: load(900, { non2xx: 2, graphqlErrors: 3, firstError: '{"errors":[{"message":"boom"}]}' }) };
-    runs.push({ operation: 'my-orders-20', title: 'my orders (last 20) with lines and products', via: 'router', cache: true, round: 1, error: 'HTTP 400, 1 GraphQL error(s)' });
+    runs.push({
+      operation: 'my-orders-20',
+      title: 'my orders (last 20) with lines and products',
+      via: 'router',
+      cache: true,
+      round: 1,
+      error: 'HTTP 400, 1 GraphQL error(s)',
+    });
     const text = formatMarkdown(report(runs));
     expect(text).toContain('**5** (2 non-2xx, 3 GraphQL, 0 socket)');
     expect(text).toContain('| my orders (last 20) with lines and products | router | on | not run |');
@@ -339,13 +413,27 @@ describe('markdown report', () => {
 
   it('with several rounds has a round column, rows by operation, via, cache and round, and a median row of router overhead', () => {
     const runs = threeRounds();
-    runs.push({ operation: 'my-orders-20', title: 'my orders (last 20) with lines and products', via: 'router', cache: false, round: 3, error: 'HTTP 502: bad' });
+    runs.push({
+      operation: 'my-orders-20',
+      title: 'my orders (last 20) with lines and products',
+      via: 'router',
+      cache: false,
+      round: 3,
+      error: 'HTTP 502: bad',
+    });
     const text = formatMarkdown(report(runs, 3));
     expect(text).toContain('3 rounds of a cache-on then a cache-off pass');
     expect(text).toContain('| operation | via | cache | round | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/request | cache hits |');
     expect(text).toContain('|---|---|---|---:|---:|');
     const cartRows = text.split('\n').filter((line) => line.startsWith('| my cart with 50 products | router |'));
-    expect(cartRows.map((line) => line.split(' | ').slice(2, 5).join(' '))).toEqual(['on 1 552', 'on 2 690', 'on 3 693', 'off 1 300', 'off 2 337', 'off 3 300']);
+    expect(cartRows.map((line) => line.split(' | ').slice(2, 5).join(' '))).toEqual([
+      'on 1 552',
+      'on 2 690',
+      'on 3 693',
+      'off 1 300',
+      'off 2 337',
+      'off 3 300',
+    ]);
     expect(text).toContain('| operation | via | cache | round | router | product | user | cart | order | postgres | redis | total | load generator |');
     expect(text).toContain('| me + cart + orders (four subgraphs) | router | on | 2 | 2.00 | 0.00 |');
     expect(text).toContain('| operation | cache | round | router req/s | product subgraph req/s | router / subgraph | by CPU per request |');

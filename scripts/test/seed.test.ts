@@ -28,7 +28,10 @@ function seedCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ co
 }
 
 async function count(database: SubgraphDatabase, table: string): Promise<number> {
-  const row = await database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const row = await database.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -56,7 +56,11 @@ function apolloClient(uri: string, link: ReturnType<typeof createPersistedQueryL
   const sent: SentRequest[] = [];
   const responses: Response[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
-    sent.push({ method: init?.method ?? 'GET', url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, body: typeof init?.body === 'string' ? JSON.parse(init.body) : null });
+    sent.push({
+      method: init?.method ?? 'GET',
+      url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+      body: typeof init?.body === 'string' ? JSON.parse(init.body) : null,
+    });
     const response = await fetch(input, init);
     responses.push(response.clone());
     return response;
@@ -69,10 +73,7 @@ function apolloClient(uri: string, link: ReturnType<typeof createPersistedQueryL
 
 beforeAll(async () => {
   stack = await startStack();
-  [safelist, production] = await Promise.all([
-    stack.startRouter({ ROUTER_PERSISTED_QUERIES_MODE: 'safelist' }),
-    stack.startRouter({ NODE_ENV: 'production' }),
-  ]);
+  [safelist, production] = await Promise.all([stack.startRouter({ ROUTER_PERSISTED_QUERIES_MODE: 'safelist' }), stack.startRouter({ NODE_ENV: 'production' })]);
   const userDb = createDatabase<any>({ url: POSTGRES_URL, database: stack.database('user') });
   try {
     await seedDemoAccounts(userDb, { nodeEnv: 'test' });
@@ -102,7 +103,13 @@ describe('persisted queries with Apollo Client', () => {
     // Not a mobile manifest operation: a manifest id would be served without APQ.
     const query = gql`
       query ProductBySkuForWeb($sku: String!) {
-        productBySku(sku: $sku) { id sku price { amountCents } }
+        productBySku(sku: $sku) {
+          id
+          sku
+          price {
+            amountCents
+          }
+        }
       }
     `;
     const first = await client.query({ query, variables: { sku: product.sku } });
@@ -123,15 +130,11 @@ describe('persisted queries with Apollo Client', () => {
   });
 
   it('persisted query list: ids from the mobile manifest, no query text ever, against a safelisting router', async () => {
-    const ids = createPersistedQueryLink(
-      generatePersistedQueryIdsFromManifest({ loadManifest: async () => mobileManifest }),
-    );
+    const ids = createPersistedQueryLink(generatePersistedQueryIdsFromManifest({ loadManifest: async () => mobileManifest }));
     const { client, sent, hasQueryText } = apolloClient(safelist.url, ids, shopper.accessToken);
     const products = await client.query({ query: mobileDocument('products.graphql'), variables: { first: 5 } });
     expect(products.data.products.edges.map((e: any) => e.node.id)).toContain(product.id);
-    const added = await eventually(() =>
-      client.mutate({ mutation: mobileDocument('add-to-cart.graphql'), variables: { productId: product.id, quantity: 2 } }),
-    );
+    const added = await eventually(() => client.mutate({ mutation: mobileDocument('add-to-cart.graphql'), variables: { productId: product.id, quantity: 2 } }));
     expect(added.data.addToCart.totalQuantity).toBe(2);
     const cart = await client.query({ query: mobileDocument('my-cart.graphql') });
     expect(cart.data.myCart.items).toEqual([expect.objectContaining({ quantity: 2, product: expect.objectContaining({ id: product.id }) })]);
@@ -145,14 +148,21 @@ describe('persisted queries with Apollo Client', () => {
 
 describe('safelist with the mobile manifest', () => {
   it('refuses free-form queries and unknown ids; runs known ids by GET and POST', async () => {
-    const free = await fetch(safelist.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products { edges { node { id } } } }' }) });
+    const free = await fetch(safelist.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products { edges { node { id } } } }' }),
+    });
     expect(free.status).toBe(400);
     expect(codeOf((await free.json()) as GraphQLResponse)).toBe('PERSISTED_QUERY_NOT_IN_LIST');
 
     const unknown = await get(safelist.url, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ me { email } }') } } });
     expect({ status: unknown.status, code: codeOf(unknown.body) }).toEqual({ status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' });
 
-    const byGet = await get(safelist.url, { variables: { sku: product.sku }, extensions: { persistedQuery: { version: 1, sha256Hash: manifestId('ProductBySku') } } });
+    const byGet = await get(safelist.url, {
+      variables: { sku: product.sku },
+      extensions: { persistedQuery: { version: 1, sha256Hash: manifestId('ProductBySku') } },
+    });
     expect(byGet.body.data.productBySku.id).toBe(product.id);
     expect(byGet.cacheControl).toBe('max-age=30, public');
 
@@ -186,7 +196,11 @@ describe('GET and Cache-Control', () => {
     const me = await get(stack.routerUrl, { query: '{ me { name } }' }, auth);
     expect(me.body.data.me.name).toBe('Door Dora');
     expect(me.cacheControl).toBe('no-store');
-    const mixed = await get(stack.routerUrl, { query: `{ product(id: "${product.id}") { name } myCart { totalQuantity } myOrders { edges { cursor } } }` }, auth);
+    const mixed = await get(
+      stack.routerUrl,
+      { query: `{ product(id: "${product.id}") { name } myCart { totalQuantity } myOrders { edges { cursor } } }` },
+      auth,
+    );
     expect(mixed.body.errors).toBeUndefined();
     expect(mixed.cacheControl).toBe('no-store');
     const failed = await get(stack.routerUrl, { query: '{ myCart { id } }' });
@@ -196,9 +210,17 @@ describe('GET and Cache-Control', () => {
 
   it('refuses mutations by GET, as text or as a manifest id', async () => {
     const before = ok(await stack.query(`{ product(id: "${product.id}") { name } }`)).product.name;
-    const text = await get(stack.routerUrl, { query: `mutation { updateProduct(id: "${product.id}", input: { name: "Hijacked" }) { name } }` }, { authorization: `Bearer ${adminToken}` });
+    const text = await get(
+      stack.routerUrl,
+      { query: `mutation { updateProduct(id: "${product.id}", input: { name: "Hijacked" }) { name } }` },
+      { authorization: `Bearer ${adminToken}` },
+    );
     expect(text.status).toBe(405);
-    const byId = await get(stack.routerUrl, { variables: { productId: product.id }, extensions: { persistedQuery: { version: 1, sha256Hash: manifestId('AddToCart') } } }, { authorization: `Bearer ${shopper.accessToken}` });
+    const byId = await get(
+      stack.routerUrl,
+      { variables: { productId: product.id }, extensions: { persistedQuery: { version: 1, sha256Hash: manifestId('AddToCart') } } },
+      { authorization: `Bearer ${shopper.accessToken}` },
+    );
     expect(byId.status).toBe(405);
     expect(ok(await stack.query(`{ product(id: "${product.id}") { name } }`)).product.name).toBe(before);
   });
@@ -209,9 +231,17 @@ describe('GET and Cache-Control', () => {
     const simpleGet = await fetch(url);
     expect(simpleGet.status).toBe(400);
     expect(await simpleGet.text()).toMatch(/Cross-Site Request Forgery/);
-    const simplePost = await fetch(stack.routerUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    const simplePost = await fetch(stack.routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    });
     expect(simplePost.status).toBe(400);
-    const form = await fetch(stack.routerUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B%20me%20%7B%20id%20%7D%20%7D' });
+    const form = await fetch(stack.routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=%7B%20me%20%7B%20id%20%7D%20%7D',
+    });
     expect(form.status).toBe(400);
   });
 });
@@ -246,7 +276,11 @@ const KNOWN_AUDIT_WARNINGS = [
 
 describe('errors in production', () => {
   it('gives no "Did you mean" hints', async () => {
-    const res = await fetch(production.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products { edges { node { nme } } } }' }) });
+    const res = await fetch(production.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products { edges { node { nme } } } }' }),
+    });
     const body = (await res.json()) as GraphQLResponse;
     expect(res.status).toBe(400);
     expect(codeOf(body)).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -285,7 +319,11 @@ describe('errors in production', () => {
     expect(body.data).toEqual({ product: { name: `Door ${product.sku}` }, myCart: null });
     expect(body.errors).toEqual([{ message: 'The cart service is unavailable right now.', extensions: { code: 'SERVICE_UNAVAILABLE' } }]);
     expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|localhost|https?:\/\/|ECONNREFUSED|stack|\.ts:/i);
-    const productsOnly = await fetch(production.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products(first: 1) { edges { cursor } } }' }) });
+    const productsOnly = await fetch(production.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products(first: 1) { edges { cursor } } }' }),
+    });
     expect(((await productsOnly.json()) as GraphQLResponse).errors).toBeUndefined();
   });
 });

@@ -38,7 +38,13 @@ export async function startStack(overrides: Partial<Record<SubgraphName | 'route
   const children = new Map<string, ChildProcess>();
 
   const envFor = (name: SubgraphName) =>
-    run.env(name, { PORT: String(ports[name]), SECRETS_DIR: secretsDir, AUTH_SCRYPT_COST: '1024', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...overrides[name] });
+    run.env(name, {
+      PORT: String(ports[name]),
+      SECRETS_DIR: secretsDir,
+      AUTH_SCRYPT_COST: '1024',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      ...overrides[name],
+    });
 
   const startSubgraph = async (name: SubgraphName) => {
     children.set(name, await startProcess(join(ROOT, `subgraphs/${name}/dist/index.js`), envFor(name), `${base(ports[name])}/health/live`));

@@ -116,7 +116,10 @@ describe('shopping', () => {
     const cart = await addToCart(shopper.accessToken, b.id, 2);
     expect(cart.subtotal.amountCents).toBe(3 * 1000 + 2 * 250);
 
-    const order = await placeOrder(shopper.accessToken, [{ productId: a.id, quantity: 3 }, { productId: b.id, quantity: 1 }]);
+    const order = await placeOrder(shopper.accessToken, [
+      { productId: a.id, quantity: 3 },
+      { productId: b.id, quantity: 1 },
+    ]);
     expect(order.total.amountCents).toBe(3250);
     expect(['PENDING', 'CONFIRMED']).toContain(order.status);
     await eventually(async () => expect(await orderStatus(shopper.accessToken, order.id)).toBe('CONFIRMED'));
@@ -134,8 +137,8 @@ describe('shopping', () => {
     const traceId = randomUUID().replaceAll('-', '');
     const idempotencyKey = randomUUID();
     const input = { idempotencyKey, items: [{ productId: product.id, quantity: 1 }] };
-    const order = await eventually(async () =>
-      ok(await stack.query(PLACE_ORDER, { input }, shopper.accessToken, { traceparent: `00-${traceId}-${'1'.repeat(16)}-01` })).placeOrder,
+    const order = await eventually(
+      async () => ok(await stack.query(PLACE_ORDER, { input }, shopper.accessToken, { traceparent: `00-${traceId}-${'1'.repeat(16)}-01` })).placeOrder,
     );
     await eventually(async () => expect(await orderStatus(shopper.accessToken, order.id)).toBe('CONFIRMED'));
 
@@ -155,7 +158,10 @@ describe('shopping', () => {
   it('rejects an order for more than the stock and leaves the stock unchanged', async () => {
     const shopper = await signUp();
     const [a, b] = [await createProduct(10), await createProduct(1)];
-    const order = await placeOrder(shopper.accessToken, [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 2 }]);
+    const order = await placeOrder(shopper.accessToken, [
+      { productId: a.id, quantity: 2 },
+      { productId: b.id, quantity: 2 },
+    ]);
     await eventually(async () => expect(await orderStatus(shopper.accessToken, order.id)).toBe('REJECTED'));
     expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 1]);
   });
@@ -171,12 +177,16 @@ describe('shopping', () => {
 
     const raceKey = randomUUID();
     await placeOrder(shopper.accessToken, items, randomUUID()); // projection is warm now
-    const raced = await Promise.all(Array.from({ length: 5 }, () => stack.query(PLACE_ORDER, { input: { idempotencyKey: raceKey, items } }, shopper.accessToken)));
+    const raced = await Promise.all(
+      Array.from({ length: 5 }, () => stack.query(PLACE_ORDER, { input: { idempotencyKey: raceKey, items } }, shopper.accessToken)),
+    );
     expect(new Set(raced.map((r) => ok(r).placeOrder.id)).size).toBe(1);
 
     const orders = ok(await stack.query(`{ myOrders(first: 100) { edges { node { id } } } }`, {}, shopper.accessToken)).myOrders.edges;
     expect(orders).toHaveLength(3);
-    expect(codeOf(await stack.query(PLACE_ORDER, { input: { idempotencyKey: key, items: [{ productId: a.id, quantity: 2 }] } }, shopper.accessToken))).toBe('CONFLICT');
+    expect(codeOf(await stack.query(PLACE_ORDER, { input: { idempotencyKey: key, items: [{ productId: a.id, quantity: 2 }] } }, shopper.accessToken))).toBe(
+      'CONFLICT',
+    );
   });
 
   it('gives back a cancelled order’s stock once, and a second cancel changes nothing', async () => {
@@ -230,7 +240,10 @@ describe('shopping', () => {
     const products = [await createProduct(50, 100), await createProduct(50, 200), await createProduct(50, 300)];
     for (const p of products) await addToCart(shopper.accessToken, p.id, 5);
     for (const p of products) {
-      const order = await placeOrder(shopper.accessToken, [{ productId: p.id, quantity: 1 }, { productId: products[0]!.id === p.id ? products[1]!.id : products[0]!.id, quantity: 1 }]);
+      const order = await placeOrder(shopper.accessToken, [
+        { productId: p.id, quantity: 1 },
+        { productId: products[0]!.id === p.id ? products[1]!.id : products[0]!.id, quantity: 1 },
+      ]);
       await eventually(async () => expect(await orderStatus(shopper.accessToken, order.id)).toBe('CONFIRMED'));
     }
     const query = `query Everything { me { name cart { items { quantity product { name price { amountCents } stock } } }

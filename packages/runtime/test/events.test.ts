@@ -74,8 +74,7 @@ afterAll(async () => {
   await run.cleanup();
 });
 
-const appliedFor = async (productId: string) =>
-  (await db.selectFrom('applied').selectAll().where('product_id', '=', productId).execute()).length;
+const appliedFor = async (productId: string) => (await db.selectFrom('applied').selectAll().where('product_id', '=', productId).execute()).length;
 
 const priced = (productId: string) => ({ productId, sku: 'S', name: 'N', priceCents: 1, version: 1 });
 
@@ -110,9 +109,7 @@ describe('consumer', () => {
       dead.push(...(await publisher.drainDeadLetters('cart')));
       expect(dead).toHaveLength(2);
     });
-    expect(dead.map((d) => (Buffer.isBuffer(d) ? d.toString() : (d as { id: string }).id))).toEqual(
-      expect.arrayContaining([poison.id, '{not json']),
-    );
+    expect(dead.map((d) => (Buffer.isBuffer(d) ? d.toString() : (d as { id: string }).id))).toEqual(expect.arrayContaining([poison.id, '{not json']));
     expect(await appliedFor(productId)).toBe(0);
   });
 });
@@ -175,12 +172,18 @@ describe('event retention', () => {
     const oldPublished = Array.from({ length: 5 }, () => outboxRow(ago(30), ago(31)));
     const recentPublished = outboxRow(ago(1), ago(1));
     const oldUnpublished = outboxRow(null, ago(72)); // waiting for the broker: never pruned
-    await db.insertInto('outbox').values([...oldPublished, recentPublished, oldUnpublished]).execute();
+    await db
+      .insertInto('outbox')
+      .values([...oldPublished, recentPublished, oldUnpublished])
+      .execute();
     const oldInbox = [randomUUID(), randomUUID(), randomUUID()];
     const recentInbox = randomUUID();
     await db
       .insertInto('inbox')
-      .values([...oldInbox.map((event_id) => ({ event_id, type: 'product.created', processed_at: ago(30) })), { event_id: recentInbox, type: 'product.created', processed_at: ago(1) }])
+      .values([
+        ...oldInbox.map((event_id) => ({ event_id, type: 'product.created', processed_at: ago(30) })),
+        { event_id: recentInbox, type: 'product.created', processed_at: ago(1) },
+      ])
       .execute();
 
     const retention = new EventRetention(db, { retentionHours: 24, batchSize: 2, log });

@@ -178,12 +178,7 @@ export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 10_00
 }
 
 /** Starts a built service (dist/index.js) as a child process and waits for /health/live. */
-export async function startProcess(
-  script: string,
-  env: Record<string, string>,
-  healthUrl: string,
-  timeoutMs = 30_000,
-): Promise<ChildProcess> {
+export async function startProcess(script: string, env: Record<string, string>, healthUrl: string, timeoutMs = 30_000): Promise<ChildProcess> {
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => (output = (output + d).slice(-20_000)));

@@ -159,7 +159,15 @@ describe('the router’s entity cache', () => {
     const { cache, fetch, subgraph } = setup();
     expect(cache.begin({ query: '{ products { edges { node { id } } } }', variables: {} })).toBeNull();
     expect(cache.begin({ query: 'mutation { _entities(representations: []) }', variables: { representations: [] } })).toBeNull();
-    const bySku = { query: QUERY, variables: { representations: [{ __typename: 'Product', sku: 'SKU-1' }, { __typename: 'Product', id: 'a', price: 3 }] } };
+    const bySku = {
+      query: QUERY,
+      variables: {
+        representations: [
+          { __typename: 'Product', sku: 'SKU-1' },
+          { __typename: 'Product', id: 'a', price: 3 },
+        ],
+      },
+    };
     const first = cache.begin(bySku)!;
     first.complete({ data: { _entities: [entity('s'), entity('a')] } }, PUBLIC);
     expect(cache.begin(bySku)!.missing).toEqual([0, 1]);

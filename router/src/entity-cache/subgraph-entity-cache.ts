@@ -82,7 +82,9 @@ export class SubgraphEntityCache {
     if (missing.length > 0) this.lookups?.inc({ subgraph: this.subgraph, result: 'miss' }, missing.length);
     const hint: CacheHint | null = missing.length < representations.length ? { maxAge, scope: 'PUBLIC' } : null;
     const started = { generation, clears: this.store.clearCount, startedAt: now, selection };
-    return new EntityFetch(this.store, this.gate, started, request, representations, keys, found, missing, hint, (hits) => this.lookups?.inc({ subgraph: this.subgraph, result: 'hit' }, hits));
+    return new EntityFetch(this.store, this.gate, started, request, representations, keys, found, missing, hint, (hits) =>
+      this.lookups?.inc({ subgraph: this.subgraph, result: 'hit' }, hits),
+    );
   }
 }
 

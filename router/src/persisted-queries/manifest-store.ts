@@ -19,7 +19,10 @@ async function readManifests(paths: readonly string[]): Promise<PersistedQueryLi
   const operations: PersistedOperation[] = [];
   for (const path of paths) {
     const files = (await stat(path)).isDirectory()
-      ? (await readdir(path)).filter((name) => name.endsWith('.json')).sort().map((name) => join(path, name))
+      ? (await readdir(path))
+          .filter((name) => name.endsWith('.json'))
+          .sort()
+          .map((name) => join(path, name))
       : [path];
     for (const file of files) operations.push(...parseManifest(await readFile(file, 'utf8'), file));
   }

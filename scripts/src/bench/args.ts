@@ -29,7 +29,19 @@ export interface BenchOptions {
 // 32 connections: throughput is compared at saturation. A request through the router makes two
 // hops, and on 2 CPUs 10 connections left a fifth of the CPU idle on that path (its req/s then
 // measured latency, not capacity) while the one-hop direct path was already saturated.
-export const BENCH_DEFAULTS = { products: 10_000, users: 1_000, ordersPerUser: 20, cartLines: 3, orderLines: 3, duration: 10, warmup: 2, connections: 32, rounds: 1, prefix: 'bench', outDir: 'bench-results' };
+export const BENCH_DEFAULTS = {
+  products: 10_000,
+  users: 1_000,
+  ordersPerUser: 20,
+  cartLines: 3,
+  orderLines: 3,
+  duration: 10,
+  warmup: 2,
+  connections: 32,
+  rounds: 1,
+  prefix: 'bench',
+  outDir: 'bench-results',
+};
 
 /** Most rounds one bench may run: each round is the whole stack started and loaded twice. */
 export const MAX_ROUNDS = 10;
@@ -104,9 +116,13 @@ function parseValue(flag: string, kind: Kind, value: string): number | string | 
       if (!/^[a-z][a-z0-9_]{0,29}$/.test(value)) throw new UsageError(`${flag} must be lowercase letters, digits or _ (a database name part), got '${value}'`);
       return value;
     case 'list': {
-      const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+      const ids = value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
       const unknown = ids.filter((id) => !(OPERATION_IDS as readonly string[]).includes(id));
-      if (ids.length === 0 || unknown.length) throw new UsageError(`${flag}: unknown operation '${unknown[0] ?? value}'; choose from ${OPERATION_IDS.join(', ')}`);
+      if (ids.length === 0 || unknown.length)
+        throw new UsageError(`${flag}: unknown operation '${unknown[0] ?? value}'; choose from ${OPERATION_IDS.join(', ')}`);
       return ids;
     }
     case 'path':
@@ -148,10 +164,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     linesPerOrder: number('--order-lines', BENCH_DEFAULTS.orderLines),
     demoAccounts: false,
   };
-  if (dataset.cartLines > 100) throw new UsageError('--cart-lines must be at most 100 (a cart\'s limit)');
-  if (dataset.linesPerOrder > 100) throw new UsageError('--order-lines must be at most 100 (an order\'s limit)');
+  if (dataset.cartLines > 100) throw new UsageError("--cart-lines must be at most 100 (a cart's limit)");
+  if (dataset.linesPerOrder > 100) throw new UsageError("--order-lines must be at most 100 (an order's limit)");
   const needProducts = Math.max(BIG_CART_LINES, dataset.cartLines, dataset.linesPerOrder);
-  if (dataset.products < needProducts) throw new UsageError(`--products must be at least ${needProducts}: bench-user-1's cart holds ${BIG_CART_LINES} distinct products`);
+  if (dataset.products < needProducts)
+    throw new UsageError(`--products must be at least ${needProducts}: bench-user-1's cart holds ${BIG_CART_LINES} distinct products`);
 
   return {
     dataset,

@@ -128,7 +128,11 @@ export async function prepareDataset(
     if (want.bigCartLines > spec.cartLines) {
       const bigUser = userIds[0]!.toLowerCase();
       await dbs.cart.deleteFrom('cart_lines').where('user_id', '=', bigUser).execute();
-      await seedCarts(dbs.cart as any, { userIds: [bigUser], products: await sampleProducts(dbs.product as any, want.bigCartLines), linesPerCart: want.bigCartLines });
+      await seedCarts(dbs.cart as any, {
+        userIds: [bigUser],
+        products: await sampleProducts(dbs.product as any, want.bigCartLines),
+        linesPerCart: want.bigCartLines,
+      });
     }
     const counts = await countRows(dbs);
     const left = countDifferences(counts, want);
@@ -143,14 +147,18 @@ export async function prepareDataset(
 }
 
 export function describeCounts(counts: DatasetCounts): string {
-  return `${counts.products} products, ${counts.users} users, ${counts.cartLines} cart lines (bench-user-1: ${counts.bigCartLines}), ${counts.orders} orders with ${counts.orderLines} lines`;
+  const carts = `${counts.cartLines} cart lines (bench-user-1: ${counts.bigCartLines})`;
+  return `${counts.products} products, ${counts.users} users, ${carts}, ${counts.orders} orders with ${counts.orderLines} lines`;
 }
 
 /** Skus spread evenly over the catalogue, for product-by-sku requests. */
 export async function sampleSkus(dbs: SubgraphDatabases, howMany: number): Promise<string[]> {
   const rows = await dbs.product.selectFrom('products').select('sku').orderBy('sku').execute();
   const step = Math.max(1, Math.floor(rows.length / howMany));
-  return rows.filter((_, i) => i % step === 0).slice(0, howMany).map((row: { sku: string }) => row.sku);
+  return rows
+    .filter((_, i) => i % step === 0)
+    .slice(0, howMany)
+    .map((row: { sku: string }) => row.sku);
 }
 
 interface EventBacklog {
@@ -162,18 +170,42 @@ interface EventBacklog {
 
 async function eventBacklog(dbs: SubgraphDatabases): Promise<EventBacklog> {
   const productEvents = async (db: Database, table: 'outbox' | 'inbox') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('type', 'like', 'product.%').executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('type', 'like', 'product.%')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const unpublished = Number(
-    (await dbs.product.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow()).n,
+    (
+      await dbs.product
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('published_at', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).n,
   );
-  return { unpublished, productEvents: await productEvents(dbs.product, 'outbox'), cart: await productEvents(dbs.cart, 'inbox'), order: await productEvents(dbs.order, 'inbox') };
+  return {
+    unpublished,
+    productEvents: await productEvents(dbs.product, 'outbox'),
+    cart: await productEvents(dbs.cart, 'inbox'),
+    order: await productEvents(dbs.order, 'inbox'),
+  };
 }
 
 /**
  * Seeding leaves a product.created event per product in the outbox; the running stack
  * publishes them and cart and order apply them. That work must be over before measuring.
  */
-export async function waitForEventBacklog(dbs: SubgraphDatabases, say: (text: string) => void, crashed: Promise<never>, timeoutMs = 15 * 60_000): Promise<number> {
+export async function waitForEventBacklog(
+  dbs: SubgraphDatabases,
+  say: (text: string) => void,
+  crashed: Promise<never>,
+  timeoutMs = 15 * 60_000,
+): Promise<number> {
   const started = Date.now();
   let lastSaid = 0;
   for (;;) {

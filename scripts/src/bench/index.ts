@@ -171,7 +171,10 @@ runCli(async () => {
   if (startLoad > cpus().length / 2) {
     say(`note: the machine is busy (1-minute load average ${startLoad.toFixed(1)} on ${cpus().length} CPUs); throughput will be lower and noisier`);
   }
-  const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = started
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const outDir = resolve(REPO_ROOT, options.outDir);
   mkdirSync(outDir, { recursive: true });
   const logPath = join(outDir, `${stamp}.services.log`);
@@ -215,7 +218,11 @@ runCli(async () => {
       const pass = passLabel(round, options.rounds, cacheEnabled);
       // A clean cache at start: also orphans entries left by an earlier dataset.
       await bumpCacheGenerations(process.env.REDIS_URL, options.prefix);
-      say(`starting the stack (${pass}) on ports ${Object.entries(setup.ports).map(([name, port]) => `${name} ${port}`).join(', ')}; logs in ${relative(process.cwd(), logPath)}`);
+      say(
+        `starting the stack (${pass}) on ports ${Object.entries(setup.ports)
+          .map(([name, port]) => `${name} ${port}`)
+          .join(', ')}; logs in ${relative(process.cwd(), logPath)}`,
+      );
       const stack = await startBenchStack(setup, cacheEnabled, (text) => serviceLog.write(text));
       current = stack;
       try {
@@ -256,7 +263,12 @@ runCli(async () => {
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     commit: gitCommit(),
-    machine: { node: process.version, cpus: cpus().length, platform: `${process.platform} ${process.arch}`, loadAverage: { atStart: startLoad, atEnd: loadavg()[0]! } },
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      platform: `${process.platform} ${process.arch}`,
+      loadAverage: { atStart: startLoad, atEnd: loadavg()[0]! },
+    },
     options: { duration: options.duration, warmup: options.warmup, connections: options.connections, rounds: options.rounds, prefix: options.prefix },
     dataset: {
       products: dataset.counts.products,
@@ -281,6 +293,9 @@ runCli(async () => {
   writeFileSync(mdPath, markdown);
   process.stdout.write(`\n${markdown}\n`);
   const passed = benchPassed(report);
-  say(`results: ${relative(process.cwd(), jsonPath)}, ${relative(process.cwd(), mdPath)}; ${passed ? 'all targets met' : 'a target failed or an operation answered with errors'}`);
+  say(
+    `results: ${relative(process.cwd(), jsonPath)}, ${relative(process.cwd(), mdPath)}; ` +
+      (passed ? 'all targets met' : 'a target failed or an operation answered with errors'),
+  );
   return passed ? 0 : 1;
 });

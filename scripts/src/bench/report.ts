@@ -11,11 +11,9 @@ const percent = (ratio: number | null) => (ratio === null ? '–' : `${(ratio * 
 const cacheLabel = (on: boolean) => (on ? 'on' : 'off');
 
 function table(header: string[], align: Array<'l' | 'r'>, rows: string[][]): string {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 /** Runs in a stable order: operation, then router before subgraph, cache on before off, then round. */
@@ -112,7 +110,15 @@ function overheadRows(runs: readonly RunResult[], withRound: boolean): string[][
       wholePercent(byCpu),
     ];
     for (const pair of group) {
-      rows.push(row(withRound ? [String(pair.direct.round)] : [], pair.router.load.rps, pair.direct.load.rps, pair.router.load.rps / pair.direct.load.rps, shareByCpu(pair)));
+      rows.push(
+        row(
+          withRound ? [String(pair.direct.round)] : [],
+          pair.router.load.rps,
+          pair.direct.load.rps,
+          pair.router.load.rps / pair.direct.load.rps,
+          shareByCpu(pair),
+        ),
+      );
     }
     if (!withRound) continue;
     const byCpu = group.map(shareByCpu).filter((share): share is number => share !== null);
@@ -147,7 +153,13 @@ function statementRows(run: RunResult): string[][] {
     : [['cache off', run.cold]];
   return rows
     .filter(([, snapshot]) => snapshot !== undefined)
-    .map(([label, snapshot]) => [run.title, run.via, label, ...SUBGRAPH_NAMES.map((name) => statementCell(snapshot, name)), String(totalOf(snapshot!).sqlStatements)]);
+    .map(([label, snapshot]) => [
+      run.title,
+      run.via,
+      label,
+      ...SUBGRAPH_NAMES.map((name) => statementCell(snapshot, name)),
+      String(totalOf(snapshot!).sqlStatements),
+    ]);
 }
 
 export function formatMarkdown(report: BenchReport): string {
@@ -158,11 +170,17 @@ export function formatMarkdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`# Benchmark ${report.startedAt}`);
   lines.push('');
+  const seeding = d.seeded
+    ? `seeded in ${d.seedSeconds.toFixed(1)} s, its product events applied by the running stack in ${d.eventDrainSeconds.toFixed(0)} s`
+    : 'reused';
+  const roundsNote = withRound
+    ? `${rounds} rounds of a cache-on then a cache-off pass, each with its own stack, alternating; targets (b) and (c) take the median of the rounds' ratios; `
+    : '';
   lines.push(
     `${d.products} products, ${d.users} users (carts of ${d.cartLines} lines; bench-user-1's: ${d.bigCartLines}), ${d.orders} orders of ${d.orderLines} lines` +
-      ` (${d.seeded ? `seeded in ${d.seedSeconds.toFixed(1)} s, its product events applied by the running stack in ${d.eventDrainSeconds.toFixed(0)} s` : 'reused'}). ` +
+      ` (${seeding}). ` +
       `${report.options.duration} s per run after ${report.options.warmup} s warm-up, ${report.options.connections} connections; ` +
-      `${withRound ? `${rounds} rounds of a cache-on then a cache-off pass, each with its own stack, alternating; targets (b) and (c) take the median of the rounds' ratios; ` : ''}` +
+      roundsNote +
       `tokens of ${report.rotation.users} users and ${report.rotation.skus} skus rotated per request. ` +
       `Node ${report.machine.node}, ${report.machine.cpus} CPUs, ${report.machine.platform}` +
       `${report.commit ? `, commit ${report.commit.slice(0, 10)}` : ''}; the load generator runs on the same machine ` +
@@ -193,7 +211,16 @@ export function formatMarkdown(report: BenchReport): string {
     const cpu = cpuMsPerRequest(run);
     if (!cpu) return [];
     const cell = (value: number | undefined) => (value ?? 0).toFixed(2);
-    return [[...runHead(run, withRound), ...SERVICES.map((name) => cell(cpu[name])), cell(cpu.postgres), cell(cpu.redis), cell(totalCpuMs(run)!), cell(cpu.loadGenerator)]];
+    return [
+      [
+        ...runHead(run, withRound),
+        ...SERVICES.map((name) => cell(cpu[name])),
+        cell(cpu.postgres),
+        cell(cpu.redis),
+        cell(totalCpuMs(run)!),
+        cell(cpu.loadGenerator),
+      ],
+    ];
   });
   lines.push(
     table(
@@ -247,7 +274,11 @@ export function formatMarkdown(report: BenchReport): string {
     lines.push('');
     lines.push('## Errors');
     lines.push('');
-    for (const run of failed) lines.push(`- ${run.title} via ${run.via}, cache ${cacheLabel(run.cache)}${withRound ? `, round ${run.round}` : ''}: ${run.error ?? run.load?.firstError ?? 'errors during load'}`);
+    for (const run of failed)
+      lines.push(
+        `- ${run.title} via ${run.via}, cache ${cacheLabel(run.cache)}${withRound ? `, round ${run.round}` : ''}: ` +
+          (run.error ?? run.load?.firstError ?? 'errors during load'),
+      );
   }
   return lines.join('\n') + '\n';
 }

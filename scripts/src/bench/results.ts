@@ -77,7 +77,10 @@ export function sqlPerRequest(run: RunResult): number | null {
 export function cpuMsPerRequest(run: RunResult): Partial<Record<ServiceName | keyof HostCpu, number>> | null {
   const served = servedRequests(run);
   if (served === null) return null;
-  const seconds: Array<[string, number]> = [...Object.entries(run.counters!).map(([name, c]) => [name, c.cpuSeconds] as [string, number]), ...Object.entries(run.hostCpu ?? {})];
+  const seconds: Array<[string, number]> = [
+    ...Object.entries(run.counters!).map(([name, c]) => [name, c.cpuSeconds] as [string, number]),
+    ...Object.entries(run.hostCpu ?? {}),
+  ];
   return Object.fromEntries(seconds.map(([name, value]) => [name, (value * 1000) / served]));
 }
 

@@ -199,13 +199,22 @@ export function deleteBenchKeys(redisUrl: string | undefined, prefix: string): P
  */
 export async function purgeBenchQueues(rabbitUrl: string | undefined, prefix: string): Promise<number> {
   const names = { exchange: `${prefix}.events`, queuePrefix: prefix };
-  const bus = new EventBus({ ...names, url: rabbitUrl ?? 'amqp://guest:guest@127.0.0.1:5672', maxDeliveryAttempts: 1, retryBaseMs: 100, log: createLogger('bench', 'silent') });
+  const bus = new EventBus({
+    ...names,
+    url: rabbitUrl ?? 'amqp://guest:guest@127.0.0.1:5672',
+    maxDeliveryAttempts: 1,
+    retryBaseMs: 100,
+    log: createLogger('bench', 'silent'),
+  });
   let purged = 0;
   try {
     await bus.connection.onConnect(5_000, true);
     for (const { queue } of topology(names).queues) {
       // A queue a previous run never declared is simply not there.
-      purged += await bus.connection.queuePurge({ queue }).then((ok) => ok.messageCount, () => 0);
+      purged += await bus.connection.queuePurge({ queue }).then(
+        (ok) => ok.messageCount,
+        () => 0,
+      );
     }
   } finally {
     await bus.close();

@@ -93,7 +93,8 @@ function ratioDetail(
   if (rounds.length <= 1 && ratios.length === 1) return single(ratios[0]!);
   const skipped = rounds.filter((round) => !ratios.some((r) => r.round === round));
   return (
-    `median ${format(median(ratios.map((r) => r.ratio)))} over ${ratios.length} round${ratios.length === 1 ? '' : 's'} (${ratios.map((r) => format(r.ratio)).join(', ')}); ` +
+    `median ${format(median(ratios.map((r) => r.ratio)))} over ${ratios.length} round${ratios.length === 1 ? '' : 's'} ` +
+    `(${ratios.map((r) => format(r.ratio)).join(', ')}); ` +
     ratios.map((r) => `round ${r.round}: ${pair(r)}`).join('; ') +
     (skipped.length ? `; round${skipped.length === 1 ? '' : 's'} ${skipped.join(', ')} not complete` : '')
   );
@@ -123,7 +124,11 @@ function warmSpeedup(runs: readonly RunResult[]): TargetResult {
 
 function routerOverhead(runs: readonly RunResult[]): TargetResult {
   const name = `router overhead: product by sku through the router reaches at least ${ROUTER_SHARE * 100}% of the product subgraph's own throughput`;
-  const ratios = roundRatios(runs, { operation: 'product-by-sku', via: 'router', cache: true }, { operation: 'product-by-sku', via: 'product subgraph', cache: true });
+  const ratios = roundRatios(
+    runs,
+    { operation: 'product-by-sku', via: 'router', cache: true },
+    { operation: 'product-by-sku', via: 'product subgraph', cache: true },
+  );
   if (ratios.length === 0) return { id: 'c', name, status: 'not run', detail: 'product-by-sku through the router and direct (cache on) are needed' };
   return {
     id: 'c',

@@ -15,7 +15,10 @@ export type SubgraphDatabases = Record<SubgraphName, Database>;
 
 /** Parses every subgraph's config first, so a bad value stops before anything is touched. */
 export function subgraphConfigs(env: NodeJS.ProcessEnv): Record<SubgraphName, SubgraphConfig> {
-  return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, SUBGRAPH_MODULES[name].parseConfig(serviceEnv(name, env))])) as Record<SubgraphName, SubgraphConfig>;
+  return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, SUBGRAPH_MODULES[name].parseConfig(serviceEnv(name, env))])) as Record<
+    SubgraphName,
+    SubgraphConfig
+  >;
 }
 
 /** Creates the subgraph's database when missing and migrates it to the latest version. */

@@ -63,9 +63,7 @@ export function composeSdls(subgraphs: SubgraphSdl[]): ComposedSupergraph {
 }
 
 /** Prints every subgraph's SDL from its build and composes the supergraph, all in memory. */
-export async function composeSupergraph(
-  options: { root?: string; urls?: Partial<Record<SubgraphName, string>> } = {},
-): Promise<ComposedSupergraph> {
+export async function composeSupergraph(options: { root?: string; urls?: Partial<Record<SubgraphName, string>> } = {}): Promise<ComposedSupergraph> {
   const subgraphs = await Promise.all(
     SUBGRAPH_NAMES.map(async (name) => ({
       name,

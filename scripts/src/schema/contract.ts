@@ -29,10 +29,19 @@ export function buildSdl(sdl: string): GraphQLSchema {
 }
 
 const kindOf = (type: GraphQLNamedType) =>
-  isObjectType(type) ? 'object' : isInterfaceType(type) ? 'interface' : isUnionType(type) ? 'union' : isEnumType(type) ? 'enum' : isInputObjectType(type) ? 'input' : 'scalar';
+  isObjectType(type)
+    ? 'object'
+    : isInterfaceType(type)
+      ? 'interface'
+      : isUnionType(type)
+        ? 'union'
+        : isEnumType(type)
+          ? 'enum'
+          : isInputObjectType(type)
+            ? 'input'
+            : 'scalar';
 
-const defaultOf = (value: GraphQLArgument | GraphQLInputField) =>
-  value.defaultValue === undefined ? 'none' : JSON.stringify(value.defaultValue);
+const defaultOf = (value: GraphQLArgument | GraphQLInputField) => (value.defaultValue === undefined ? 'none' : JSON.stringify(value.defaultValue));
 
 function typeDirectives(type: GraphQLNamedType): Set<string> {
   const nodes = [type.astNode, ...(type.extensionASTNodes ?? [])];
@@ -54,7 +63,12 @@ function compareArguments(where: string, contract: readonly GraphQLArgument[], g
   }
 }
 
-function compareFields(typeName: string, contract: Record<string, GraphQLField<unknown, unknown>>, generated: Record<string, GraphQLField<unknown, unknown>>, problems: string[]) {
+function compareFields(
+  typeName: string,
+  contract: Record<string, GraphQLField<unknown, unknown>>,
+  generated: Record<string, GraphQLField<unknown, unknown>>,
+  problems: string[],
+) {
   for (const field of Object.values(contract)) {
     const mine = generated[field.name];
     const where = `${typeName}.${field.name}`;

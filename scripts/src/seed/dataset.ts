@@ -70,11 +70,7 @@ export function spread(total: number, count: number): { perSlot: number; slots: 
  * (with their product.created events in the outbox, so the cart and order projections fill
  * once the product subgraph runs), demo accounts, users, their carts, their orders.
  */
-export async function seedDataset(
-  dbs: SubgraphDatabases,
-  spec: DatasetSpec,
-  options: { nodeEnv: string; onProgress?: SeedProgress },
-): Promise<SeededDataset> {
+export async function seedDataset(dbs: SubgraphDatabases, spec: DatasetSpec, options: { nodeEnv: string; onProgress?: SeedProgress }): Promise<SeededDataset> {
   const problems = datasetProblems(spec, options.nodeEnv);
   if (problems.length) throw new DatasetError(problems.join('; '));
   const progress: SeedProgress = options.onProgress ?? (() => undefined);

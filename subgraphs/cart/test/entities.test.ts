@@ -35,7 +35,10 @@ describe('User.cart through _entities', () => {
     const res = await usersCart([alice.userId], alice);
     expect(res.errors).toBeUndefined();
     expect(res.data._entities).toEqual([
-      { id: alice.userId, cart: { id: expect.any(String), totalQuantity: 4, subtotal: { amountCents: 1000 }, items: [{ product: { id: product.productId }, quantity: 4 }] } },
+      {
+        id: alice.userId,
+        cart: { id: expect.any(String), totalQuantity: 4, subtotal: { amountCents: 1000 }, items: [{ product: { id: product.productId }, quantity: 4 }] },
+      },
     ]);
   });
 
@@ -43,7 +46,10 @@ describe('User.cart through _entities', () => {
     const users = [customer(), customer(), customer(), customer()];
     const products = [pricedProduct(10), pricedProduct(20), pricedProduct(30), pricedProduct(40), pricedProduct(50)];
     await seedCarts(app.deps.db, { userIds: users.map((u) => u.userId), products, linesPerCart: 3 });
-    const res = await usersCart(users.map((u) => u.userId), admin);
+    const res = await usersCart(
+      users.map((u) => u.userId),
+      admin,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data._entities.map((u: any) => [u.id, u.cart.items.length])).toEqual(users.map((u) => [u.userId, 3]));
     expect(Number(res.headers.get('x-sql-statements'))).toBe(2);

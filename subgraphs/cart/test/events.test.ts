@@ -10,8 +10,7 @@ const run = createTestRun();
 let app: CartApp;
 let publisher: TestPublisher;
 
-const projected = (productId: string) =>
-  app.deps.db.selectFrom('product_prices').selectAll().where('product_id', '=', productId).executeTakeFirst();
+const projected = (productId: string) => app.deps.db.selectFrom('product_prices').selectAll().where('product_id', '=', productId).executeTakeFirst();
 const applied = async (eventId: string) =>
   (await app.deps.db.selectFrom('inbox').select('event_id').where('event_id', '=', eventId).executeTakeFirst()) !== undefined;
 
@@ -96,7 +95,11 @@ describe('stock.reserved', () => {
 
   it('subtracts the ordered quantities: a line reaching 0 goes, products not in the cart are ignored', async () => {
     const [a, b, c] = [pricedProduct(100), pricedProduct(200), pricedProduct(300)];
-    const alice = await cartWith([[a, 2], [b, 5], [c, 1]]);
+    const alice = await cartWith([
+      [a, 2],
+      [b, 5],
+      [c, 1],
+    ]);
     const reserved = envelope('stock.reserved', randomUUID(), {
       orderId: randomUUID(),
       userId: alice.userId,

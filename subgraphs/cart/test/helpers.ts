@@ -19,7 +19,8 @@ export function pricedProduct(priceCents: number, version = 1): ProductPriced {
 
 export const codeOf = (res: GraphQLResponse) => res.errors?.[0]?.extensions?.code;
 
-export const CART = 'id items { product { id } quantity unitPrice { amountCents currency } lineTotal { amountCents currency } } totalQuantity subtotal { amountCents currency } updatedAt';
+export const CART =
+  'id items { product { id } quantity unitPrice { amountCents currency } lineTotal { amountCents currency } } totalQuantity subtotal { amountCents currency } updatedAt';
 
 export interface CartView {
   id: string;

@@ -8,9 +8,11 @@ const run = createTestRun();
 let db: Kysely<any>;
 
 const tables = async () =>
-  (await sql<{ table_name: string }>`
+  (
+    await sql<{ table_name: string }>`
     select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%'
-    order by table_name`.execute(db)).rows.map((r) => r.table_name);
+    order by table_name`.execute(db)
+  ).rows.map((r) => r.table_name);
 
 beforeAll(async () => {
   const env = run.env('cart_migrations');
@@ -69,7 +71,12 @@ describe('the positive-prices migration', () => {
 
       expect(await migrateToLatest(old, migrations)).toEqual(['2026-12-05T0000-positive-prices']);
       expect(await old.selectFrom('product_prices').select(['sku', 'price_cents']).execute()).toEqual([{ sku: 'OLD', price_cents: 250 }]);
-      await expect(old.insertInto('product_prices').values({ ...row, product_id: '55555555-5555-4555-8555-555555555555', price_cents: 0 }).execute()).rejects.toThrow(/check/);
+      await expect(
+        old
+          .insertInto('product_prices')
+          .values({ ...row, product_id: '55555555-5555-4555-8555-555555555555', price_cents: 0 })
+          .execute(),
+      ).rejects.toThrow(/check/);
     } finally {
       await old.destroy();
     }

@@ -9,7 +9,10 @@ import { upsertProductPrices } from '@shop/domain';
 export { upsertProductPrices };
 
 export async function countOrders(db: Kysely<OrderDatabase>): Promise<number> {
-  const { count } = await db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  const { count } = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(count);
 }
 

@@ -72,7 +72,10 @@ describe('order cache', () => {
   });
 
   it('never serves one user’s cached orders to another', async () => {
-    const [alice, bob]: Identity[] = [{ userId: randomUUID(), role: 'CUSTOMER' }, { userId: randomUUID(), role: 'CUSTOMER' }];
+    const [alice, bob]: Identity[] = [
+      { userId: randomUUID(), role: 'CUSTOMER' },
+      { userId: randomUUID(), role: 'CUSTOMER' },
+    ];
     await seedOrders(app.deps.db, { userIds: [alice.userId], products, ordersPerUser: 2, linesPerOrder: 1 });
     const aliceOrders = await myOrders(alice); // cached now
     expect(aliceOrders.edges).toHaveLength(2);

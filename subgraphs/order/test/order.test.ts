@@ -118,7 +118,12 @@ describe('price projection', () => {
 
 describe('placeOrder', () => {
   it('places a PENDING order priced from the projection and records order.placed', async () => {
-    const res = await place(alice, { items: [{ productId: mug.productId, quantity: 2 }, { productId: lamp.productId, quantity: 1 }] });
+    const res = await place(alice, {
+      items: [
+        { productId: mug.productId, quantity: 2 },
+        { productId: lamp.productId, quantity: 1 },
+      ],
+    });
     expect(res.errors).toBeUndefined();
     const order = res.data.placeOrder;
     expect(order).toMatchObject({
@@ -127,7 +132,13 @@ describe('placeOrder', () => {
       user: { id: alice.userId },
       items: [
         { product: { id: mug.productId }, productName: 'Mug', quantity: 2, unitPrice: { amountCents: 250, currency: 'USD' }, lineTotal: { amountCents: 500 } },
-        { product: { id: lamp.productId }, productName: 'Lamp', quantity: 1, unitPrice: { amountCents: 1000, currency: 'USD' }, lineTotal: { amountCents: 1000 } },
+        {
+          product: { id: lamp.productId },
+          productName: 'Lamp',
+          quantity: 1,
+          unitPrice: { amountCents: 1000, currency: 'USD' },
+          lineTotal: { amountCents: 1000 },
+        },
       ],
     });
     expect(await outboxFor(order.id)).toEqual([
@@ -152,8 +163,22 @@ describe('placeOrder', () => {
 
   it('returns the same order for the same key and items, in any line order', async () => {
     const key = `same-${randomUUID()}`;
-    const first = await placed(alice, [{ productId: mug.productId, quantity: 1 }, { productId: clock.productId, quantity: 3 }], key);
-    const again = await placed(alice, [{ productId: clock.productId, quantity: 3 }, { productId: mug.productId, quantity: 1 }], key);
+    const first = await placed(
+      alice,
+      [
+        { productId: mug.productId, quantity: 1 },
+        { productId: clock.productId, quantity: 3 },
+      ],
+      key,
+    );
+    const again = await placed(
+      alice,
+      [
+        { productId: clock.productId, quantity: 3 },
+        { productId: mug.productId, quantity: 1 },
+      ],
+      key,
+    );
     expect(again.id).toBe(first.id);
     expect(await ordersWithKey(alice.userId, key)).toBe(1);
     expect((await outboxFor(first.id)).filter((e) => e.type === 'order.placed')).toHaveLength(1);
@@ -221,7 +246,15 @@ describe('placeOrder', () => {
 
   it.each([
     ['no items', { items: [] }],
-    ['a duplicate line', { items: [{ productId: 'MUG', quantity: 1 }, { productId: 'MUG', quantity: 2 }] }],
+    [
+      'a duplicate line',
+      {
+        items: [
+          { productId: 'MUG', quantity: 1 },
+          { productId: 'MUG', quantity: 2 },
+        ],
+      },
+    ],
     ['quantity 0', { items: [{ productId: 'MUG', quantity: 0 }] }],
     ['quantity 1000', { items: [{ productId: 'MUG', quantity: 1000 }] }],
     ['an unknown product', { items: [{ productId: randomUUID(), quantity: 1 }] }],
@@ -321,8 +354,12 @@ describe('who may see an order', () => {
     }
   });
 
-  it("gives another user null with NOT_FOUND, as for an id that does not exist", async () => {
-    for (const [identity, id] of [[bob, order.id], [alice, randomUUID()], [null, order.id]] as const) {
+  it('gives another user null with NOT_FOUND, as for an id that does not exist', async () => {
+    for (const [identity, id] of [
+      [bob, order.id],
+      [alice, randomUUID()],
+      [null, order.id],
+    ] as const) {
       const res = await subgraphRequest(app.url, ORDER, { id }, identity);
       expect(res.data.order).toBeNull();
       expect(codeOf(res)).toBe('NOT_FOUND');
@@ -336,7 +373,7 @@ describe('who may see an order', () => {
     expect(await statusOf(order.id)).toBe('PENDING');
   });
 
-  it("resolves Order entities only for the owner or an admin, and User.orders is FORBIDDEN to others", async () => {
+  it('resolves Order entities only for the owner or an admin, and User.orders is FORBIDDEN to others', async () => {
     const representations = [{ __typename: 'Order', id: order.id }];
     expect((await subgraphRequest(app.url, ENTITIES, { r: representations }, alice)).data._entities).toEqual([{ id: order.id, status: 'PENDING' }]);
     expect((await subgraphRequest(app.url, ENTITIES, { r: representations }, admin)).data._entities).toEqual([{ id: order.id, status: 'PENDING' }]);
@@ -365,7 +402,15 @@ describe('myOrders', () => {
     const rows = await app.deps.db.selectFrom('orders').select(['id', 'status', 'total_cents']).where('user_id', '=', carol.userId).execute();
     expect(rows).toHaveLength(25);
     expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['CONFIRMED']));
-    const events = await app.deps.db.selectFrom('outbox').select('id').where('aggregate_id', 'in', rows.map((r) => r.id)).execute();
+    const events = await app.deps.db
+      .selectFrom('outbox')
+      .select('id')
+      .where(
+        'aggregate_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
     expect(events).toHaveLength(0);
   });
 

@@ -23,7 +23,12 @@ export async function createProductApp(config: ProductConfig): Promise<ProductAp
   const servicesOn: ServicesOn = (db, traceparent) => ({ products: new ProductService(db, deps.relay, caches, config.SHOP_CURRENCY, traceparent) });
   const { products } = servicesOn(deps.db, null);
   const served = await launchSubgraph(deps, async () => {
-    consumeWithInbox(deps.bus, 'product', deps.db, orderHandlers(deps.relay, (ids) => caches.invalidate(ids)));
+    consumeWithInbox(
+      deps.bus,
+      'product',
+      deps.db,
+      orderHandlers(deps.relay, (ids) => caches.invalidate(ids)),
+    );
     deps.relay.start();
     return serveSubgraph({
       deps,

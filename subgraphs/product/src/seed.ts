@@ -39,13 +39,19 @@ export async function seedProducts(
     const rows = await db.transaction().execute(async (trx) => {
       const inserted = await trx.insertInto('products').values(values).returningAll().execute();
       for (const row of inserted) {
-        await writeEvent(trx, 'product.created', row.id, {
-          productId: row.id,
-          sku: row.sku,
-          name: row.name,
-          priceCents: row.price_cents,
-          version: row.version,
-        }, row.version);
+        await writeEvent(
+          trx,
+          'product.created',
+          row.id,
+          {
+            productId: row.id,
+            sku: row.sku,
+            name: row.name,
+            priceCents: row.price_cents,
+            version: row.version,
+          },
+          row.version,
+        );
       }
       return inserted;
     });

@@ -15,7 +15,11 @@ const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on 
 async function entities(ids: string[]) {
   const res = await subgraphRequest(app.url, ENTITIES, { r: ids.map((id) => ({ __typename: 'Product', id })) });
   expect(res.errors).toBeUndefined();
-  return { products: res.data._entities as Array<{ id: string; price: { amountCents: number }; stock: number }>, sql: Number(res.headers.get('x-sql-statements')), hits: Number(res.headers.get('x-cache-hits')) };
+  return {
+    products: res.data._entities as Array<{ id: string; price: { amountCents: number }; stock: number }>,
+    sql: Number(res.headers.get('x-sql-statements')),
+    hits: Number(res.headers.get('x-cache-hits')),
+  };
 }
 
 /** Cold: a new cache generation empties Redis and the in-process layer alike. */

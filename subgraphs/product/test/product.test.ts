@@ -41,9 +41,7 @@ describe('migrations', () => {
   it('creates the products, reservations, outbox and inbox tables in a new database', async () => {
     const tables = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(app.deps.db);
-    expect(tables.rows.map((r) => r.table_name)).toEqual(
-      expect.arrayContaining(['inbox', 'kysely_migration', 'outbox', 'products', 'reservations']),
-    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['inbox', 'kysely_migration', 'outbox', 'products', 'reservations']));
   });
 });
 
@@ -114,7 +112,9 @@ describe('reads', () => {
     }
     expect(seen).toEqual([...created].reverse());
 
-    const search = await subgraphRequest(app.url, `query($c: String) { products(category: $c, search: "pager 3") { edges { node { name } } } }`, { c: category });
+    const search = await subgraphRequest(app.url, `query($c: String) { products(category: $c, search: "pager 3") { edges { node { name } } } }`, {
+      c: category,
+    });
     expect(search.data.products.edges.map((e: any) => e.node.name)).toEqual(['Pager 3']);
   });
 
@@ -212,10 +212,17 @@ describe('cache hints for the router', () => {
     const query = await subgraphRequest(app.url, `query($id: ID!) { product(id: $id) { id price { amountCents } } }`, { id: p.id });
     expect(query.errors).toBeUndefined();
     expect(query.headers.get('cache-control')).toBe('public, max-age=30');
-    const entities = await subgraphRequest(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id } } }`, { r: [{ __typename: 'Product', id: p.id }] });
+    const entities = await subgraphRequest(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id } } }`, {
+      r: [{ __typename: 'Product', id: p.id }],
+    });
     expect(entities.headers.get('cache-control')).toBe('public, max-age=30');
 
-    const mutation = await subgraphRequest(app.url, CREATE, { input: { sku: `HINT-${Date.now()}`, name: 'Hint', description: '', category: 'hint', priceCents: 100, stock: 1 } }, admin);
+    const mutation = await subgraphRequest(
+      app.url,
+      CREATE,
+      { input: { sku: `HINT-${Date.now()}`, name: 'Hint', description: '', category: 'hint', priceCents: 100, stock: 1 } },
+      admin,
+    );
     expect(mutation.errors).toBeUndefined();
     expect(mutation.headers.get('cache-control')).toBeNull();
     const refused = await subgraphRequest(app.url, `{ products(first: 0) { edges { cursor } } }`);

@@ -24,20 +24,27 @@ async function product(stock: number) {
   return p.id;
 }
 
-const stockOf = async (id: string) =>
-  (await app.deps.db.selectFrom('products').select('stock').where('id', '=', id).executeTakeFirstOrThrow()).stock;
+const stockOf = async (id: string) => (await app.deps.db.selectFrom('products').select('stock').where('id', '=', id).executeTakeFirstOrThrow()).stock;
 
 const outboxFor = (orderId: string) =>
   app.deps.db.selectFrom('outbox').select(['type', 'published_at']).where('aggregate_id', '=', orderId).orderBy('occurred_at').execute();
 
-const reservation = (orderId: string) =>
-  app.deps.db.selectFrom('reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+const reservation = (orderId: string) => app.deps.db.selectFrom('reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst();
 
 describe('stock reservations', () => {
   it('reserves every line of a placed order and publishes stock.reserved', async () => {
     const [a, b] = [await product(5), await product(5)];
     const orderId = randomUUID();
-    await publisher.publish(envelope('order.placed', orderId, { orderId, userId, lines: [{ productId: a, quantity: 2 }, { productId: b, quantity: 5 }] }));
+    await publisher.publish(
+      envelope('order.placed', orderId, {
+        orderId,
+        userId,
+        lines: [
+          { productId: a, quantity: 2 },
+          { productId: b, quantity: 5 },
+        ],
+      }),
+    );
     await eventually(async () => expect((await reservation(orderId))?.status).toBe('held'));
     expect([await stockOf(a), await stockOf(b)]).toEqual([3, 0]);
     await eventually(async () => expect(await outboxFor(orderId)).toEqual([{ type: 'stock.reserved', published_at: expect.any(Date) }]));
@@ -46,7 +53,16 @@ describe('stock reservations', () => {
   it('reserves nothing when one line lacks stock, and publishes stock.reservation-failed', async () => {
     const [a, b] = [await product(5), await product(1)];
     const orderId = randomUUID();
-    await publisher.publish(envelope('order.placed', orderId, { orderId, userId, lines: [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }] }));
+    await publisher.publish(
+      envelope('order.placed', orderId, {
+        orderId,
+        userId,
+        lines: [
+          { productId: a, quantity: 2 },
+          { productId: b, quantity: 2 },
+        ],
+      }),
+    );
     await eventually(async () => expect((await reservation(orderId))?.status).toBe('failed'));
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
     expect((await outboxFor(orderId)).map((e) => e.type)).toEqual(['stock.reservation-failed']);

@@ -33,9 +33,22 @@ describe('migrations', () => {
 
   it('store emails only in normalised form, unique', async () => {
     const values = { name: 'N', password_hash: 'x' };
-    await expect(db.insertInto('users').values({ ...values, email: 'Upper@Example.com' }).execute()).rejects.toMatchObject({ code: '23514' });
-    await db.insertInto('users').values({ ...values, email: 'lower@example.com' }).execute();
-    await expect(db.insertInto('users').values({ ...values, email: 'lower@example.com' }).execute()).rejects.toMatchObject({ code: '23505' });
+    await expect(
+      db
+        .insertInto('users')
+        .values({ ...values, email: 'Upper@Example.com' })
+        .execute(),
+    ).rejects.toMatchObject({ code: '23514' });
+    await db
+      .insertInto('users')
+      .values({ ...values, email: 'lower@example.com' })
+      .execute();
+    await expect(
+      db
+        .insertInto('users')
+        .values({ ...values, email: 'lower@example.com' })
+        .execute(),
+    ).rejects.toMatchObject({ code: '23505' });
     const [row] = await db.selectFrom('users').selectAll().execute();
     expect(row).toMatchObject({ role: 'CUSTOMER', email: 'lower@example.com' });
     expect(row.id).toMatch(/^[0-9a-f-]{36}$/);

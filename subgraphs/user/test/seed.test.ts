@@ -19,9 +19,7 @@ const logIn = (email: string, password: string) => subgraphRequest(app.url, LOG_
 
 describe('seed', () => {
   it('refuses to create demo accounts in production', async () => {
-    await expect(seedDemoAccounts(app.deps.db, { nodeEnv: 'production', scryptCost: 1024 })).rejects.toThrow(
-      'refusing to create demo accounts in production',
-    );
+    await expect(seedDemoAccounts(app.deps.db, { nodeEnv: 'production', scryptCost: 1024 })).rejects.toThrow('refusing to create demo accounts in production');
     expect(await countUsers(app.deps.db)).toBe(0);
   });
 

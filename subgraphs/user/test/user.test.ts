@@ -244,7 +244,12 @@ describe('me, user(id) and email visibility', () => {
     const anonymous = await subgraphRequest(app.url, query, { r: representations });
     expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
 
-    const names = await subgraphRequest(app.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name } } }`, { r: representations }, identityOf(other));
+    const names = await subgraphRequest(
+      app.url,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { name } } }`,
+      { r: representations },
+      identityOf(other),
+    );
     expect(names.data._entities).toEqual([{ name: 'Owner Person' }]);
   });
 

@@ -3,8 +3,7 @@ import { isUuid } from '@shop/runtime';
 
 const MAX_INT = 2_147_483_647;
 
-const isCount = (value: unknown, min: number): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
+const isCount = (value: unknown, min: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
 
 /** A malformed payload throws: the bus retries it and then parks it in the dead-letter queue. */
 export function parseProductPriced(event: EventEnvelope): ProductPriced {

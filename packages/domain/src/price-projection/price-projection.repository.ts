@@ -53,4 +53,3 @@ export async function upsertProductPrices(db: Kysely<any> | Transaction<any>, pr
   }
   return changed;
 }
-

@@ -15,4 +15,3 @@ export interface ProductPricesTable {
 }
 
 export type ProductPriceRow = Selectable<ProductPricesTable>;
-

@@ -15,12 +15,19 @@ describe('router request signatures', () => {
 
   it('hands subgraphs the caller in one form: the user id lowercased, as Postgres prints uuids', () => {
     const shouting = { userId: alice.userId.toUpperCase(), role: 'ADMIN' as const };
-    expect(verify(signRequest(secret, { audience: 'user', identity: shouting, body }))).toEqual({ ok: true, identity: { userId: alice.userId, role: 'ADMIN' } });
+    expect(verify(signRequest(secret, { audience: 'user', identity: shouting, body }))).toEqual({
+      ok: true,
+      identity: { userId: alice.userId, role: 'ADMIN' },
+    });
     expect(verify(signRequest(secret, { audience: 'user', identity: null, body }))).toEqual({ ok: true, identity: null });
   });
 
   it('refuses a signed identity that names no valid user id or role', () => {
-    for (const identity of [{ userId: 'user-1', role: 'CUSTOMER' }, { userId: alice.userId, role: 'ROOT' }, { userId: '', role: 'ADMIN' }]) {
+    for (const identity of [
+      { userId: 'user-1', role: 'CUSTOMER' },
+      { userId: alice.userId, role: 'ROOT' },
+      { userId: '', role: 'ADMIN' },
+    ]) {
       const headers = signRequest(secret, { audience: 'user', identity: identity as typeof alice, body });
       expect(verify(headers), JSON.stringify(identity)).toEqual({ ok: false, reason: 'malformed identity' });
     }

@@ -90,4 +90,3 @@ export class CacheGeneration {
     this.redis.off('ready', this.onReady);
   }
 }
-

@@ -39,13 +39,16 @@ export const url = (fallback: string, protocols: string[]) =>
   z
     .string()
     .default(fallback)
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${protocols.join(' or ')}//`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.join(' or ')}//`,
+    );
 
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -68,7 +71,14 @@ export const list = (fallback: string[] = []) =>
   z
     .string()
     .optional()
-    .transform((value) => (value === undefined ? fallback : value.split(',').map((s) => s.trim()).filter(Boolean)));
+    .transform((value) =>
+      value === undefined
+        ? fallback
+        : value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    );
 
 /**
  * Comma-separated `key=number` pairs, e.g. `product=300,cartLines=30`, blanks dropped; a key
@@ -82,7 +92,10 @@ export const keyValueList = (options: { key: RegExp; what: string; min?: number 
     .optional()
     .transform((value, ctx) => {
       const entries: Record<string, number> = {};
-      for (const pair of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const pair of (value ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const at = pair.indexOf('=');
         const key = pair.slice(0, at).trim();
         const number = pair.slice(at + 1).trim();

@@ -28,11 +28,7 @@ export function devSecret(dir: string, name: string, generate: () => string): st
 }
 
 /** Router → subgraph signing secrets: from env in production, generated in development. */
-export function resolveSigningSecrets(env: {
-  NODE_ENV: string;
-  ROUTER_SIGNING_SECRETS: string[];
-  SECRETS_DIR: string;
-}): string[] {
+export function resolveSigningSecrets(env: { NODE_ENV: string; ROUTER_SIGNING_SECRETS: string[]; SECRETS_DIR: string }): string[] {
   if (env.ROUTER_SIGNING_SECRETS.length > 0) {
     const short = env.ROUTER_SIGNING_SECRETS.find((secret) => secret.length < 32);
     if (short !== undefined) throw new ConfigError(['ROUTER_SIGNING_SECRETS: each secret must be at least 32 characters']);

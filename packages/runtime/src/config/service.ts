@@ -13,7 +13,10 @@ export function serviceEnvSchema(defaults: { port: number; database: string }) {
     ...signingEnv,
     ...cacheSwitchEnv,
     POSTGRES_URL: url('postgres://postgres@127.0.0.1:5432', ['postgres:', 'postgresql:']),
-    POSTGRES_DB: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase database name').default(defaults.database),
+    POSTGRES_DB: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase database name')
+      .default(defaults.database),
     POSTGRES_POOL_SIZE: positiveInt(10),
     RABBITMQ_URL: url('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
     RABBITMQ_EXCHANGE: z.string().min(1).default('shop.events'),
@@ -31,7 +34,10 @@ export function serviceEnvSchema(defaults: { port: number; database: string }) {
     /** Seconds an entry every caller may see (a product, a price) is kept in process memory too; 0 turns that layer off. */
     CACHE_LOCAL_TTL_SECONDS: nonNegativeInt(5),
     CACHE_LOCAL_MAX_ENTRIES: positiveInt(10_000),
-    SHOP_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+    SHOP_CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+      .default('USD'),
   });
 }
 

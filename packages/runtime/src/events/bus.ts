@@ -47,9 +47,7 @@ export class EventBus {
       retryHigh: 5_000,
       acquireTimeout: 5_000,
     });
-    this.connection.on('error', (error) =>
-      this.logThrottled('connection', () => options.log.warn({ err: error }, 'rabbitmq connection error')),
-    );
+    this.connection.on('error', (error) => this.logThrottled('connection', () => options.log.warn({ err: error }, 'rabbitmq connection error')));
     const declared = topology(options);
     this.publisher = this.connection.createPublisher({
       confirm: true,
@@ -144,7 +142,9 @@ export class EventBus {
               // rather than dead-letter good events.
               outage += 1;
               const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(outage, 10));
-              this.logThrottled(`transient:${consumer}`, () => log.warn({ err: error, eventId: event.id, traceId, delay }, 'dependency unavailable; event will be retried'));
+              this.logThrottled(`transient:${consumer}`, () =>
+                log.warn({ err: error, eventId: event.id, traceId, delay }, 'dependency unavailable; event will be retried'),
+              );
               await sleep(delay);
               continue;
             }

@@ -1,13 +1,7 @@
 import { GraphQLError } from 'graphql';
 
 /** The error codes clients can rely on (docs/errors.md). */
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'SERVICE_UNAVAILABLE';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE';
 
 abstract class CodedError extends GraphQLError {
   abstract readonly code: ErrorCode;

@@ -90,7 +90,9 @@ function parseJsonBody(req: IncomingMessage, body: Buffer): unknown {
  * signature over it), gives every request a scope (its trace and counters) for the GraphQL
  * context, and serves plain routes such as health, metrics and the JWKS beside /graphql.
  */
-export async function startHttpServer<TContext extends BaseContext>(options: HttpServerOptions<TContext>): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+export async function startHttpServer<TContext extends BaseContext>(
+  options: HttpServerOptions<TContext>,
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const { graphql, routes, log } = options;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');

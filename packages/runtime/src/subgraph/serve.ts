@@ -157,7 +157,11 @@ export async function serveSubgraph<DB, TContext extends ScopedContext>(options:
   });
   await apollo.start();
   const ready = async () => {
-    const check = async (fn: () => Promise<unknown>) => fn().then(() => 'ok', (error: Error) => `down: ${error.message}`);
+    const check = async (fn: () => Promise<unknown>) =>
+      fn().then(
+        () => 'ok',
+        (error: Error) => `down: ${error.message}`,
+      );
     return {
       postgres: await check(() => pingDatabase(deps.db)),
       redis: await check(() => pingRedis(deps.redis)),

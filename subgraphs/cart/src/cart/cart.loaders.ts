@@ -32,13 +32,19 @@ export class CartCaches {
     return {
       cartByUserId: cachedLoader({
         cache: this.carts,
-        load: byKey((userIds) => findCartsByUserIds(db, userIds), (cart) => cart.userId),
+        load: byKey(
+          (userIds) => findCartsByUserIds(db, userIds),
+          (cart) => cart.userId,
+        ),
         enabled,
         scope,
       }),
       priceByProductId: cachedLoader({
         cache: this.prices,
-        load: byKey((productIds) => findProductPrices(db, productIds), (price) => price.product_id),
+        load: byKey(
+          (productIds) => findProductPrices(db, productIds),
+          (price) => price.product_id,
+        ),
         enabled,
         scope,
       }),

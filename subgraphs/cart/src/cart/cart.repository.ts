@@ -45,7 +45,11 @@ export async function findCartForUpdate(trx: Trx, userId: string): Promise<boole
 }
 
 export async function touchCart(trx: Trx, userId: string): Promise<void> {
-  await trx.updateTable('carts').set({ updated_at: sql<Date>`now()` }).where('user_id', '=', userId).execute();
+  await trx
+    .updateTable('carts')
+    .set({ updated_at: sql<Date>`now()` })
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 /** The lines of a locked cart with their current unit prices (null if unknown). */

@@ -15,7 +15,8 @@ export class CartResolver {
 
   @Mutation(() => Cart, {
     description:
-      'Adds quantity of a product. BAD_USER_INPUT for a product this subgraph does not know (yet),\nfor a line quantity outside 1..999, or for a cart over 100 lines.',
+      'Adds quantity of a product. BAD_USER_INPUT for a product this subgraph does not know (yet),\n' +
+      'for a line quantity outside 1..999, or for a cart over 100 lines.',
   })
   addToCart(
     @Arg('productId', () => ID) productId: string,
@@ -26,11 +27,7 @@ export class CartResolver {
   }
 
   @Mutation(() => Cart, { description: 'Sets the quantity (0..999); 0 removes the line.' })
-  setCartItemQuantity(
-    @Arg('productId', () => ID) productId: string,
-    @Arg('quantity', () => Int) quantity: number,
-    @Ctx() ctx: CartContext,
-  ): Promise<Cart> {
+  setCartItemQuantity(@Arg('productId', () => ID) productId: string, @Arg('quantity', () => Int) quantity: number, @Ctx() ctx: CartContext): Promise<Cart> {
     return ctx.carts.setQuantity(ctx.loaders, callerId(ctx), productId, quantity);
   }
 

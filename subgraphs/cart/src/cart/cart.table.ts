@@ -21,7 +21,6 @@ export interface CartDatabase extends EventTables {
   cart_lines: CartLinesTable;
 }
 
-
 /** A cart as one statement reads it: the carts row and its lines (none for an empty cart). */
 export interface StoredCart {
   userId: string;

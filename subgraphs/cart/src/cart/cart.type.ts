@@ -17,7 +17,7 @@ export class CartItem {
   @Field(() => Int)
   quantity!: number;
 
-  @Field(() => Money, { description: 'The product\'s current price as this subgraph last heard of it.' })
+  @Field(() => Money, { description: "The product's current price as this subgraph last heard of it." })
   unitPrice!: Money;
 
   @Field(() => Money)

@@ -8,14 +8,16 @@ import type { CartDatabase } from '../cart/cart.table';
 type Trx = Transaction<CartDatabase>;
 
 const MAX_INT = 2_147_483_647;
-const isCount = (value: unknown, min: number): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
+const isCount = (value: unknown, min: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
 
 // A malformed payload throws: the bus retries it and then parks it in the dead-letter queue.
 function parseReserved(event: EventEnvelope): { userId: string; lines: OrderLine[] } {
   const p = event.payload as Partial<EventEnvelope<'stock.reserved'>['payload']>;
-  const valid = typeof p.userId === 'string' && isUuid(p.userId) && Array.isArray(p.lines)
-    && p.lines.every((l) => typeof l?.productId === 'string' && isUuid(l.productId) && isCount(l.quantity, 1));
+  const valid =
+    typeof p.userId === 'string' &&
+    isUuid(p.userId) &&
+    Array.isArray(p.lines) &&
+    p.lines.every((l) => typeof l?.productId === 'string' && isUuid(l.productId) && isCount(l.quantity, 1));
   if (!valid) throw new Error(`malformed ${event.type} payload in event ${event.id}`);
   // One entry per product, so a product ordered on two lines is subtracted once, in full.
   const merged = new Map<string, number>();

@@ -14,16 +14,18 @@ type Trx = Transaction<OrderDatabase>;
  * for a cancelled order stays cancelled: the product subgraph releases that stock itself).
  */
 export function stockHandlers(invalidate: (orderIds: string[]) => Promise<void>) {
-  const apply = (trigger: OrderTrigger) => async (trx: Trx, event: EventEnvelope): Promise<AfterCommit | void> => {
-    const { orderId } = event.payload as { orderId?: unknown };
-    if (typeof orderId !== 'string' || !isUuid(orderId)) throw new Error(`malformed ${event.type} payload`);
-    const order = await findOrderForUpdate(trx, orderId.toLowerCase());
-    if (!order) return;
-    const next = nextStatus(order.status, trigger);
-    if (next === null) return;
-    await setOrderStatus(trx, order.id, next);
-    return () => invalidate([order.id]);
-  };
+  const apply =
+    (trigger: OrderTrigger) =>
+    async (trx: Trx, event: EventEnvelope): Promise<AfterCommit | void> => {
+      const { orderId } = event.payload as { orderId?: unknown };
+      if (typeof orderId !== 'string' || !isUuid(orderId)) throw new Error(`malformed ${event.type} payload`);
+      const order = await findOrderForUpdate(trx, orderId.toLowerCase());
+      if (!order) return;
+      const next = nextStatus(order.status, trigger);
+      if (next === null) return;
+      await setOrderStatus(trx, order.id, next);
+      return () => invalidate([order.id]);
+    };
   return {
     'stock.reserved': apply('stock.reserved'),
     'stock.reservation-failed': apply('stock.reservation-failed'),

@@ -13,7 +13,8 @@ export class OrderItemInput {
 export class PlaceOrderInput {
   @Field({
     description:
-      '1..100 characters. The same key with the same items from the same user returns the same\norder, never a second one; the same key with different items is a CONFLICT.',
+      '1..100 characters. The same key with the same items from the same user returns the same\n' +
+      'order, never a second one; the same key with different items is a CONFLICT.',
   })
   idempotencyKey!: string;
 

@@ -36,13 +36,19 @@ export class OrderCaches {
     const enabled = this.deps.env.CACHE_ENABLED;
     const orderById = cachedLoader({
       cache: this.rows,
-      load: byKey((ids) => findOrdersByIds(db, ids), (row) => row.id),
+      load: byKey(
+        (ids) => findOrdersByIds(db, ids),
+        (row) => row.id,
+      ),
       enabled,
       scope,
     });
     const linesByOrderId = cachedLoader({
       cache: this.lines,
-      load: grouped((ids) => findLinesByOrderIds(db, ids), (line) => line.order_id),
+      load: grouped(
+        (ids) => findLinesByOrderIds(db, ids),
+        (line) => line.order_id,
+      ),
       enabled,
       scope,
     });
@@ -56,20 +62,32 @@ export class OrderCaches {
         const started = Date.now();
         const loaded = await this.recentFlight.load(
           missing,
-          grouped((ids) => findRecentOrdersByUsers(db, ids, RECENT_ORDERS), (row) => row.user_id),
+          grouped(
+            (ids) => findRecentOrdersByUsers(db, ids, RECENT_ORDERS),
+            (row) => row.user_id,
+          ),
         );
         for (const [userId, rows] of loaded) {
           result.set(userId, rows);
           for (const row of rows) orderById.prime(row.id, row);
         }
         if (enabled) {
-          await this.recent.setMany([...loaded].map(([userId, rows]) => [userId, rows.map((r) => r.id)]), started);
-          await this.rows.setMany([...loaded.values()].flat().map((row) => [row.id, row]), started);
+          await this.recent.setMany(
+            [...loaded].map(([userId, rows]) => [userId, rows.map((r) => r.id)]),
+            started,
+          );
+          await this.rows.setMany(
+            [...loaded.values()].flat().map((row) => [row.id, row]),
+            started,
+          );
         }
       }
       for (const userId of userIds.filter((id) => cached.has(id))) {
         const rows = await orderById.loadMany(cached.get(userId)!);
-        result.set(userId, rows.filter((r): r is OrderRow => r !== null && !(r instanceof Error)));
+        result.set(
+          userId,
+          rows.filter((r): r is OrderRow => r !== null && !(r instanceof Error)),
+        );
       }
       return userIds.map((id) => result.get(id) ?? []);
     });

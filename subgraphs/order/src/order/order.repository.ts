@@ -19,12 +19,7 @@ export async function findLinesByOrderIds(db: Db, orderIds: readonly string[]): 
 }
 
 export async function findOrderByIdempotencyKey(db: Db, userId: string, idempotencyKey: string): Promise<OrderRow | undefined> {
-  return db
-    .selectFrom('orders')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('idempotency_key', '=', idempotencyKey)
-    .executeTakeFirst();
+  return db.selectFrom('orders').selectAll().where('user_id', '=', userId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
 }
 
 export async function findOrderForUpdate(trx: Db, id: string): Promise<OrderRow | undefined> {
@@ -38,7 +33,11 @@ export async function listOrdersByUser(db: Db, userId: string, page: { limit: nu
     const { createdAt, id } = page.after;
     query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
   }
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
+  return query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
 }
 
 /**
@@ -63,12 +62,7 @@ export async function insertOrderLines(trx: Db, lines: OrderLineRow[]): Promise<
 }
 
 export async function setOrderStatus(trx: Db, id: string, status: OrderStatus): Promise<OrderRow> {
-  return trx
-    .updateTable('orders')
-    .set({ status, updated_at: nowMs })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return trx.updateTable('orders').set({ status, updated_at: nowMs }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
 /** The newest `limit` orders of each user, for many users in one statement. */

@@ -36,7 +36,8 @@ export class OrderResolver {
 
   @Mutation(() => Order, {
     description:
-      'The owner or an admin. PENDING or CONFIRMED becomes CANCELLED and its reserved stock is\nreleased once; an order already CANCELLED is returned as it is; REJECTED is a CONFLICT.',
+      'The owner or an admin. PENDING or CONFIRMED becomes CANCELLED and its reserved stock is\n' +
+      'released once; an order already CANCELLED is returned as it is; REJECTED is a CONFLICT.',
   })
   async cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: OrderContext): Promise<Order> {
     const caller = requireCaller(ctx.identity);

@@ -25,7 +25,16 @@ describe('placeOrder rules', () => {
     ['a key with a NUL character', { idempotencyKey: 'a\u0000b', items: [{ productId: A, quantity: 1 }] }],
     ['no lines', { idempotencyKey: 'k', items: [] }],
     ['101 lines', { idempotencyKey: 'k', items: Array.from({ length: 101 }, () => ({ productId: A, quantity: 1 })) }],
-    ['a duplicate product (any case)', { idempotencyKey: 'k', items: [{ productId: A, quantity: 1 }, { productId: A.toUpperCase(), quantity: 2 }] }],
+    [
+      'a duplicate product (any case)',
+      {
+        idempotencyKey: 'k',
+        items: [
+          { productId: A, quantity: 1 },
+          { productId: A.toUpperCase(), quantity: 2 },
+        ],
+      },
+    ],
     ['quantity 0', { idempotencyKey: 'k', items: [{ productId: A, quantity: 0 }] }],
     ['quantity 1000', { idempotencyKey: 'k', items: [{ productId: A, quantity: 1000 }] }],
     ['a malformed product id', { idempotencyKey: 'k', items: [{ productId: 'not-an-id', quantity: 1 }] }],
@@ -34,8 +43,21 @@ describe('placeOrder rules', () => {
   });
 
   it('hashes the same lines the same way whatever their order, and different lines differently', () => {
-    const one = requestHash([{ productId: A, quantity: 1 }, { productId: B, quantity: 2 }]);
-    expect(requestHash([{ productId: B, quantity: 2 }, { productId: A.toUpperCase(), quantity: 1 }])).toBe(one);
-    expect(requestHash([{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }])).not.toBe(one);
+    const one = requestHash([
+      { productId: A, quantity: 1 },
+      { productId: B, quantity: 2 },
+    ]);
+    expect(
+      requestHash([
+        { productId: B, quantity: 2 },
+        { productId: A.toUpperCase(), quantity: 1 },
+      ]),
+    ).toBe(one);
+    expect(
+      requestHash([
+        { productId: A, quantity: 2 },
+        { productId: B, quantity: 1 },
+      ]),
+    ).not.toBe(one);
   });
 });

@@ -23,10 +23,7 @@ export interface ValidPlaceOrder {
 export function validatePlaceOrder(input: PlaceOrderInput): ValidPlaceOrder {
   const key = input.idempotencyKey;
   if (key.length < LIMITS.idempotencyKey.min || key.length > LIMITS.idempotencyKey.max) {
-    throw new BadUserInputError(
-      `'idempotencyKey' must be ${LIMITS.idempotencyKey.min} to ${LIMITS.idempotencyKey.max} characters.`,
-      'idempotencyKey',
-    );
+    throw new BadUserInputError(`'idempotencyKey' must be ${LIMITS.idempotencyKey.min} to ${LIMITS.idempotencyKey.max} characters.`, 'idempotencyKey');
   }
   // Postgres text cannot hold NUL; refused here rather than failing in SQL.
   if (key.includes('\u0000')) throw new BadUserInputError("'idempotencyKey' must not contain NUL characters.", 'idempotencyKey');
@@ -42,10 +39,7 @@ export function validatePlaceOrder(input: PlaceOrderInput): ValidPlaceOrder {
     seen.add(productId);
     const { quantity } = item;
     if (!Number.isInteger(quantity) || quantity < LIMITS.quantity.min || quantity > LIMITS.quantity.max) {
-      throw new BadUserInputError(
-        `'quantity' must be between ${LIMITS.quantity.min} and ${LIMITS.quantity.max}.`,
-        `items[${i}].quantity`,
-      );
+      throw new BadUserInputError(`'quantity' must be between ${LIMITS.quantity.min} and ${LIMITS.quantity.max}.`, `items[${i}].quantity`);
     }
     return { productId, quantity };
   });
@@ -57,9 +51,7 @@ export function validatePlaceOrder(input: PlaceOrderInput): ValidPlaceOrder {
  * (by product id), so the order the client listed them in does not matter.
  */
 export function requestHash(lines: readonly RequestedLine[]): string {
-  const canonical = [...lines]
-    .map((l) => [l.productId.toLowerCase(), l.quantity] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const canonical = [...lines].map((l) => [l.productId.toLowerCase(), l.quantity] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 

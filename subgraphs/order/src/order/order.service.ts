@@ -66,9 +66,7 @@ export class OrderService {
     const limit = parseFirst(args.first);
     const cursor = decodeCursor(args.after);
     const after = cursor ? { createdAt: cursor.createdAt, id: checkCursorId(cursor.id) } : null;
-    const rows = after
-      ? await repository.listOrdersByUser(this.db, userId, { limit, after })
-      : (await loaders.recentOrders.load(userId)).slice(0, limit + 1);
+    const rows = after ? await repository.listOrdersByUser(this.db, userId, { limit, after }) : (await loaders.recentOrders.load(userId)).slice(0, limit + 1);
     const page = rows.slice(0, limit);
     const edges = page.map((row) => ({ cursor: encodeCursor({ createdAt: row.created_at, id: row.id }), node: this.map(row) }));
     return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
@@ -84,7 +82,14 @@ export class OrderService {
     const existing = await repository.findOrderByIdempotencyKey(this.db, userId, request.idempotencyKey);
     if (existing) return this.map(sameRequest(existing, hash));
 
-    const prices = new Map((await findProductPrices(this.db, request.lines.map((l) => l.productId))).map((p) => [p.product_id, p]));
+    const prices = new Map(
+      (
+        await findProductPrices(
+          this.db,
+          request.lines.map((l) => l.productId),
+        )
+      ).map((p) => [p.product_id, p]),
+    );
     const unknown = request.lines.filter((l) => !prices.has(l.productId)).map((l) => l.productId);
     if (unknown.length > 0) throw new BadUserInputError(`Unknown product: ${unknown.join(', ')}.`, 'items');
     const priced = request.lines.map((line, position) => {
@@ -116,7 +121,10 @@ export class OrderService {
         if (!winner) throw new Error('idempotency key conflict without a visible order');
         return { row: sameRequest(winner, hash), placed: false };
       }
-      await repository.insertOrderLines(trx, priced.map((l) => ({ ...l, order_id: inserted.id })));
+      await repository.insertOrderLines(
+        trx,
+        priced.map((l) => ({ ...l, order_id: inserted.id })),
+      );
       await writeEvent(
         trx,
         'order.placed',

@@ -14,10 +14,12 @@ type Trx = Transaction<ProductDatabase>;
  */
 export function orderHandlers(relay: OutboxRelay, onStockChanged: (productIds: string[]) => Promise<void> | void) {
   // Invalidate before publishing: whoever hears of the reservation must read the new stock.
-  const afterCommit = (productIds: string[]): AfterCommit => async () => {
-    await onStockChanged(productIds);
-    relay.kick();
-  };
+  const afterCommit =
+    (productIds: string[]): AfterCommit =>
+    async () => {
+      await onStockChanged(productIds);
+      relay.kick();
+    };
 
   return {
     async 'order.placed'(trx: Trx, event: EventEnvelope): Promise<AfterCommit | void> {
@@ -46,7 +48,10 @@ export function orderHandlers(relay: OutboxRelay, onStockChanged: (productIds: s
       if (reservation.status !== 'held') return;
       const held = mergeLines(reservation.lines);
       await lockStock(trx, [...held.keys()].sort());
-      await adjustStock(trx, [...held].map(([productId, quantity]) => ({ productId, delta: quantity })));
+      await adjustStock(
+        trx,
+        [...held].map(([productId, quantity]) => ({ productId, delta: quantity })),
+      );
       await setReservationStatus(trx, orderId, 'released');
       return afterCommit(reservation.lines.map((l) => l.productId));
     },
@@ -65,7 +70,10 @@ async function tryReserve(trx: Trx, lines: OrderLine[]): Promise<string | null> 
     if (available === undefined) return `unknown product ${productId}`;
     if (available < quantity) return `insufficient stock for product ${productId}`;
   }
-  await adjustStock(trx, [...wanted].map(([productId, quantity]) => ({ productId, delta: -quantity })));
+  await adjustStock(
+    trx,
+    [...wanted].map(([productId, quantity]) => ({ productId, delta: -quantity })),
+  );
   return null;
 }
 

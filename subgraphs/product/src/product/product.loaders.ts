@@ -30,7 +30,10 @@ export class ProductCaches {
     const enabled = this.deps.env.CACHE_ENABLED;
     const byId = cachedLoader({
       cache: this.rows,
-      load: byKey((ids) => findProductsByIds(db, ids), (row) => row.id),
+      load: byKey(
+        (ids) => findProductsByIds(db, ids),
+        (row) => row.id,
+      ),
       enabled,
       scope,
     });
@@ -41,14 +44,23 @@ export class ProductCaches {
       const found = new Map<string, ProductRow>();
       if (missing.length > 0) {
         const started = Date.now();
-        const rows = await this.skuFlight.load(missing, byKey((s) => findProductsBySkus(db, s), (row) => row.sku));
+        const rows = await this.skuFlight.load(
+          missing,
+          byKey(
+            (s) => findProductsBySkus(db, s),
+            (row) => row.sku,
+          ),
+        );
         for (const [sku, row] of rows) {
           found.set(sku, row);
           byId.prime(row.id, row);
         }
         if (enabled) {
           await this.skus.setMany([...rows].map(([sku, row]) => [sku, row.id]));
-          await this.rows.setMany([...rows.values()].map((row) => [row.id, row]), started);
+          await this.rows.setMany(
+            [...rows.values()].map((row) => [row.id, row]),
+            started,
+          );
         }
       }
       const known = skus.filter((sku) => ids.has(sku));

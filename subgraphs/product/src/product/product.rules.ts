@@ -23,7 +23,6 @@ const MAX_STOCK = 2_147_483_647;
  */
 export const PUBLIC_PRODUCT_MAX_AGE_SECONDS = 30;
 
-
 export function intInRange(value: number, field: string, bounds: { min: number; max: number }): number {
   if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
     throw new BadUserInputError(`'${field}' must be between ${bounds.min} and ${bounds.max}.`, field);

@@ -85,7 +85,8 @@ export class ProductService {
     const row = await this.db.transaction().execute(async (trx) => {
       const current = await repository.findProductForUpdate(trx, id);
       if (!current) throw new NotFoundError('No product with that id.');
-      const priced = (patch.price_cents !== undefined && patch.price_cents !== current.price_cents) || (patch.name !== undefined && patch.name !== current.name);
+      const priced =
+        (patch.price_cents !== undefined && patch.price_cents !== current.price_cents) || (patch.name !== undefined && patch.name !== current.name);
       if (Object.keys(patch).length === 0) return current;
       const updated = (await repository.updateProduct(trx, id, patch, priced))!;
       if (priced) await writeEvent(trx, 'product.price-changed', updated.id, pricedPayload(updated), updated.version, this.traceparent);

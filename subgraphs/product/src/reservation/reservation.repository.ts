@@ -31,13 +31,7 @@ export async function setReservationStatus(trx: Trx, orderId: string, status: Re
 /** Locks the products of an order in id order (no deadlocks between concurrent orders). */
 export async function lockStock(trx: Trx, productIds: string[]): Promise<Map<string, number>> {
   if (productIds.length === 0) return new Map();
-  const rows = await trx
-    .selectFrom('products')
-    .select(['id', 'stock'])
-    .where('id', 'in', productIds)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+  const rows = await trx.selectFrom('products').select(['id', 'stock']).where('id', 'in', productIds).orderBy('id').forUpdate().execute();
   return new Map(rows.map((r) => [r.id, r.stock]));
 }
 

@@ -27,7 +27,10 @@ export class UserCaches {
     return {
       userById: cachedLoader({
         cache: this.users,
-        load: byKey(async (ids) => (await findUsersByIds(db, ids)).map(toUser), (user) => user.id),
+        load: byKey(
+          async (ids) => (await findUsersByIds(db, ids)).map(toUser),
+          (user) => user.id,
+        ),
         enabled: this.deps.env.CACHE_ENABLED,
         scope,
       }),

@@ -19,18 +19,12 @@ export async function findUserIdsByEmails(db: Db, emails: readonly string[]): Pr
   return new Map(rows.map((r) => [r.email, r.id]));
 }
 
-export async function insertUser(
-  trx: Db,
-  values: { email: string; name: string; role: Role; password_hash: string },
-): Promise<UserRow> {
+export async function insertUser(trx: Db, values: { email: string; name: string; role: Role; password_hash: string }): Promise<UserRow> {
   return trx.insertInto('users').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Inserts whoever is missing (by email); returns the rows it inserted. For seeding. */
-export async function insertUsersIfMissing(
-  trx: Db,
-  values: Array<{ email: string; name: string; role: Role; password_hash: string }>,
-): Promise<UserRow[]> {
+export async function insertUsersIfMissing(trx: Db, values: Array<{ email: string; name: string; role: Role; password_hash: string }>): Promise<UserRow[]> {
   if (values.length === 0) return [];
   return trx
     .insertInto('users')
@@ -50,6 +44,9 @@ export async function updateUserName(trx: Db, id: string, name: string): Promise
 }
 
 export async function countUsers(db: Db): Promise<number> {
-  const { count } = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  const { count } = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(count);
 }

@@ -32,10 +32,7 @@ export function passwordLengthOk(value: string): boolean {
 
 export function parsePassword(value: string): string {
   if (!passwordLengthOk(value)) {
-    throw new BadUserInputError(
-      `'password' must be between ${LIMITS.password.min} and ${LIMITS.password.max} characters.`,
-      'password',
-    );
+    throw new BadUserInputError(`'password' must be between ${LIMITS.password.min} and ${LIMITS.password.max} characters.`, 'password');
   }
   return value;
 }

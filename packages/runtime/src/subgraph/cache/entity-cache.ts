@@ -167,7 +167,8 @@ export class EntityCache<V> {
   }
 
   private warn(error: unknown): void {
-    this.logThrottled(this.options.entity, () => this.options.log.warn({ err: error, entity: this.options.entity }, 'cache unavailable; reading from Postgres'));
+    this.logThrottled(this.options.entity, () =>
+      this.options.log.warn({ err: error, entity: this.options.entity }, 'cache unavailable; reading from Postgres'),
+    );
   }
 }
-

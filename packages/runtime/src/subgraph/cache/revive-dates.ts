@@ -24,4 +24,3 @@ function reviveRow(row: unknown): void {
     if (typeof field === 'string' && isTimestampKey(key) && ISO_DATE.test(field)) record[key] = new Date(field);
   }
 }
-

@@ -17,7 +17,12 @@ describe('SingleFlight', () => {
     const third = flight.load(['a'], fetch);
     release();
     expect(await first).toEqual(new Map([['a', 'row-a']]));
-    expect(await second).toEqual(new Map([['a', 'row-a'], ['b', 'row-b']]));
+    expect(await second).toEqual(
+      new Map([
+        ['a', 'row-a'],
+        ['b', 'row-b'],
+      ]),
+    );
     expect(await third).toEqual(new Map([['a', 'row-a']]));
     expect(calls).toEqual([['a', 'b']]);
   });
@@ -30,7 +35,12 @@ describe('SingleFlight', () => {
       return new Map(ids.map((id) => [id, id.toUpperCase()]));
     };
     expect(await flight.load(['a'], fetch)).toEqual(new Map([['a', 'A']]));
-    expect(await flight.load(['a', 'b'], fetch)).toEqual(new Map([['a', 'A'], ['b', 'B']]));
+    expect(await flight.load(['a', 'b'], fetch)).toEqual(
+      new Map([
+        ['a', 'A'],
+        ['b', 'B'],
+      ]),
+    );
     expect(calls).toEqual([['a'], ['a', 'b']]);
   });
 

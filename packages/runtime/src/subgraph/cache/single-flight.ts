@@ -62,4 +62,3 @@ export class SingleFlight<V> {
     return pending.promise;
   }
 }
-

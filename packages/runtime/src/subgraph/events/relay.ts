@@ -133,7 +133,11 @@ async function markPublished(trx: Kysely<EventTables>, rows: OutboxRow[]): Promi
   await trx
     .updateTable('outbox')
     .set({ published_at: sql`now()` })
-    .where('id', 'in', rows.map((r) => r.id))
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .execute();
 }
 

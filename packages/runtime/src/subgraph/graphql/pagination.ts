@@ -26,7 +26,8 @@ export function decodeCursor(value: string | null | undefined): Cursor | null {
   const [iso, id, extra] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
   // Only what encodeCursor writes: an exact ISO instant in a range Postgres can compare.
-  const exact = !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === iso && createdAt.getUTCFullYear() >= 1970 && createdAt.getUTCFullYear() <= 9999;
+  const exact =
+    !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === iso && createdAt.getUTCFullYear() >= 1970 && createdAt.getUTCFullYear() <= 9999;
   if (!id || !isUuid(id) || extra !== undefined || !exact) {
     throw new BadUserInputError("'after' is not a valid cursor.", 'after');
   }
