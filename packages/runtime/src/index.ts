@@ -7,6 +7,7 @@ export * from './observability/logger';
 export * from './observability/metrics';
 export * from './observability/trace';
 export * from './http/server';
+export * from './http/draining';
 export * from './process';
 export * from './cache/redis';
 export * from './cache/keys';
