@@ -49,6 +49,14 @@ describe('router request signatures', () => {
     expect(verify(old)).toEqual({ ok: false, reason: 'router signature outside the allowed clock skew' });
   });
 
+  it('refuses a signature dated more than 5 s ahead, so a captured request replays for the skew at most', () => {
+    const at = (offsetMs: number) => signRequest(secret, { audience: 'user', identity: alice, body, now: Date.now() + offsetMs });
+    expect(verify(at(4_000)).ok).toBe(true);
+    expect(verify(at(7_000))).toEqual({ ok: false, reason: 'router signature outside the allowed clock skew' });
+    expect(verify(at(59_000)).ok).toBe(false);
+    expect(verify(at(-59_000)).ok).toBe(true);
+  });
+
   it('refuses a request with no signature', () => {
     expect(verify({})).toEqual({ ok: false, reason: 'missing router signature' });
   });

@@ -17,6 +17,8 @@ export const SIGNATURE_HEADERS = {
 
 const IDENTITY_HEADER_NAMES: readonly string[] = Object.values(SIGNATURE_HEADERS);
 const VERSION = 'v2';
+/** How far ahead of this process's clock a signature may be dated. */
+export const MAX_FUTURE_SECONDS = 5;
 
 export function isIdentityHeader(name: string): boolean {
   return IDENTITY_HEADER_NAMES.includes(name.toLowerCase());
@@ -73,7 +75,10 @@ export function verifyRequest(secrets: readonly string[], options: VerifyOptions
   if (!timestamp || !signature?.startsWith(`${VERSION}=`)) return { ok: false, reason: 'missing router signature' };
   if (options.method !== 'POST') return { ok: false, reason: 'only POST requests can be signed' };
   const seconds = Number(timestamp);
-  if (!Number.isInteger(seconds) || Math.abs((options.now ?? Date.now()) / 1000 - seconds) > options.maxSkewSeconds) {
+  const age = (options.now ?? Date.now()) / 1000 - seconds;
+  // Old by up to the allowed skew, but never dated more than a few seconds ahead: a future
+  // date would stretch the window in which a captured request could be replayed.
+  if (!Number.isInteger(seconds) || age > options.maxSkewSeconds || age < -MAX_FUTURE_SECONDS) {
     return { ok: false, reason: 'router signature outside the allowed clock skew' };
   }
   const userId = header(SIGNATURE_HEADERS.userId);
