@@ -8,7 +8,7 @@ import { compactJson, requestLogPlugin, type Logger, type Metrics, type Redis } 
 import type { RouterConfig } from './config';
 import { routerFormatError, ROUTER_CODES } from './format-error';
 import { RedisApqCache } from './persisted-queries/apq-cache';
-import type { RouterContext } from './signed-data-source';
+import type { RouterContext } from './context';
 
 /**
  * The router's Apollo Server over the gateway: errors and introspection as fit for production,

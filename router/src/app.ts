@@ -21,7 +21,7 @@ import { createGateway } from './gateway';
 import type { QueryLimits } from './limits';
 import { ManifestStore } from './persisted-queries/manifest-store';
 import { readinessRoute } from './readiness';
-import type { RouterContext } from './signed-data-source';
+import type { RouterContext } from './context';
 import { SupergraphFile } from './supergraph-file';
 import { createTokenVerifier } from './token-verifier';
 
@@ -65,8 +65,10 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       supergraph,
       urls: subgraphUrls(config),
       signingSecret: signingSecret!,
+      timeoutMs: config.ROUTER_SUBGRAPH_TIMEOUT_MS,
       entityCaches,
       log,
+      registry: metrics.registry,
     });
 
     const manifests = new ManifestStore(config.ROUTER_PERSISTED_QUERIES_MANIFESTS, log);

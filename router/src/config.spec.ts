@@ -43,12 +43,9 @@ describe('router config', () => {
     expect(config.ROUTER_SANDBOX).toBeUndefined();
     expect(config.ROUTER_PERSISTED_QUERIES_MANIFESTS).toEqual([resolve(__dirname, '../../schema/persisted-queries')]);
     expect(config.ROUTER_SUPERGRAPH_PATH).toBe(resolve(__dirname, '../../schema/supergraph.graphql'));
-    expect(subgraphUrls(config)).toEqual({
-      product: 'http://127.0.0.1:4001/graphql',
-      user: 'http://127.0.0.1:4002/graphql',
-      cart: 'http://127.0.0.1:4003/graphql',
-      order: 'http://127.0.0.1:4004/graphql',
-    });
+    expect(config.ROUTER_SUBGRAPH_TIMEOUT_MS).toBe(30_000);
+    // No subgraph URL by default: the supergraph's own URL for each subgraph is used.
+    expect(subgraphUrls(config)).toEqual({});
   });
 
   it('reads lists, numbers, flags and paths from the environment', () => {
@@ -65,7 +62,21 @@ describe('router config', () => {
     expect(config.ROUTER_SIGNING_SECRETS).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
     expect(config.ROUTER_INTROSPECTION).toBe(false);
     expect(config.ROUTER_SUPERGRAPH_PATH).toBe(resolve('some/dir/supergraph.graphql'));
-    expect(subgraphUrls(config).cart).toBe('https://cart.internal:8443/graphql');
+    expect(subgraphUrls(config)).toEqual({ cart: ['https://cart.internal:8443/graphql'] });
+  });
+
+  it('reads each subgraph’s replicas as comma-separated URLs, blanks dropped; blank or unset leaves the supergraph’s URL', () => {
+    const config = parseConfig({
+      ROUTER_SUBGRAPH_PRODUCT_URL: 'http://10.0.0.1:4001/graphql, http://10.0.0.2:4001/graphql,,http://product-3:4001/graphql',
+      ROUTER_SUBGRAPH_USER_URL: 'http://user:4002/graphql',
+      ROUTER_SUBGRAPH_CART_URL: ' , ',
+      ROUTER_SUBGRAPH_TIMEOUT_MS: '2500',
+    });
+    expect(subgraphUrls(config)).toEqual({
+      product: ['http://10.0.0.1:4001/graphql', 'http://10.0.0.2:4001/graphql', 'http://product-3:4001/graphql'],
+      user: ['http://user:4002/graphql'],
+    });
+    expect(config.ROUTER_SUBGRAPH_TIMEOUT_MS).toBe(2_500);
   });
 
   it('audits persisted queries in production unless told otherwise', () => {
@@ -104,8 +115,18 @@ describe('router config', () => {
 
   it('names a bad URL', () => {
     expect(problems({ ROUTER_SUBGRAPH_USER_URL: 'not a url' })).toEqual([
-      "ROUTER_SUBGRAPH_USER_URL: must be a URL starting with http: or https:// (got 'not a url')",
+      "ROUTER_SUBGRAPH_USER_URL: 'not a url' must be a URL starting with http: or https:// (got 'not a url')",
     ]);
+    expect(problems({ ROUTER_SUBGRAPH_PRODUCT_URL: 'http://a:4001/graphql,ftp://b:4001/graphql' })).toEqual([
+      "ROUTER_SUBGRAPH_PRODUCT_URL: 'ftp://b:4001/graphql' must be a URL starting with http: or https:// (got 'http://a:4001/graphql,ftp://b:4001/graphql')",
+    ]);
+    expect(problems({ ROUTER_SUBGRAPH_ORDER_URL: 'http://a:4004/graphql http://b:4004/graphql' })).toEqual([
+      "ROUTER_SUBGRAPH_ORDER_URL: 'http://a:4004/graphql http://b:4004/graphql' must be a URL without spaces (separate replicas with commas) (got 'http://a:4004/graphql http://b:4004/graphql')",
+    ]);
+    expect(problems({ ROUTER_SUBGRAPH_CART_URL: 'http://a:4003/graphql,http://A:4003/graphql' })).toEqual([
+      "ROUTER_SUBGRAPH_CART_URL: 'http://A:4003/graphql' is named twice (got 'http://a:4003/graphql,http://A:4003/graphql')",
+    ]);
+    expect(problems({ ROUTER_SUBGRAPH_TIMEOUT_MS: '0' })[0]).toMatch(/^ROUTER_SUBGRAPH_TIMEOUT_MS: /);
     expect(problems({ AUTH_JWKS_URL: 'ftp://keys.example.com/jwks.json' })[0]).toMatch(/^AUTH_JWKS_URL: /);
   });
 

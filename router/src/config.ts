@@ -16,10 +16,51 @@ import {
 } from '@shop/runtime';
 import { PERSISTED_QUERY_MODES } from './persisted-queries/policy';
 
-/** The subgraphs this router knows how to reach (see subgraphUrls). */
+/** The subgraphs whose replicas the config may name (see subgraphUrls). */
 const SUBGRAPH_NAMES = ['product', 'user', 'cart', 'order'] as const;
 
-const httpUrl = (fallback: string) => url(fallback, ['http:', 'https:']);
+const HTTP_PROTOCOLS = ['http:', 'https:'];
+const httpUrl = (fallback: string) => url(fallback, HTTP_PROTOCOLS);
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return HTTP_PROTOCOLS.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A subgraph's replicas: comma-separated http(s) URLs, each named once. Optional, with no
+ * default: unset or blank, the URL in the supergraph is used.
+ */
+const replicaUrls = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const urls = (value ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    if (urls.length === 0) return undefined;
+    const seen = new Set<string>();
+    for (const entry of urls) {
+      // A space inside would pass as part of a path: most likely a list separated the wrong way.
+      const problem = !isHttpUrl(entry)
+        ? 'must be a URL starting with http: or https://'
+        : /\s/.test(entry)
+          ? 'must be a URL without spaces (separate replicas with commas)'
+          : seen.has(new URL(entry).href)
+            ? 'is named twice'
+            : null;
+      if (problem) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${entry}' ${problem}` });
+        return z.NEVER;
+      }
+      seen.add(new URL(entry).href);
+    }
+    return urls;
+  });
 
 const origin = z.string().refine((value) => {
   try {
@@ -40,10 +81,12 @@ export const routerEnvSchema = z.object({
     .min(1)
     .default(resolve(__dirname, '../../schema/supergraph.graphql'))
     .transform((value) => resolve(value)),
-  ROUTER_SUBGRAPH_PRODUCT_URL: httpUrl('http://127.0.0.1:4001/graphql'),
-  ROUTER_SUBGRAPH_USER_URL: httpUrl('http://127.0.0.1:4002/graphql'),
-  ROUTER_SUBGRAPH_CART_URL: httpUrl('http://127.0.0.1:4003/graphql'),
-  ROUTER_SUBGRAPH_ORDER_URL: httpUrl('http://127.0.0.1:4004/graphql'),
+  ROUTER_SUBGRAPH_PRODUCT_URL: replicaUrls,
+  ROUTER_SUBGRAPH_USER_URL: replicaUrls,
+  ROUTER_SUBGRAPH_CART_URL: replicaUrls,
+  ROUTER_SUBGRAPH_ORDER_URL: replicaUrls,
+  /** Longest wait for a subgraph replica's answer headers, then between body chunks; past it, the fetch failed. */
+  ROUTER_SUBGRAPH_TIMEOUT_MS: positiveInt(30_000),
   AUTH_JWKS_URL: httpUrl('http://127.0.0.1:4002/.well-known/jwks.json'),
   ROUTER_CORS_ORIGINS: list().pipe(z.array(origin)),
   ROUTER_MAX_BODY_BYTES: positiveInt(100_000),
@@ -82,12 +125,16 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
   };
 }
 
-/** Subgraph name (as composed into the supergraph) → the URL this router sends it requests at. */
-export function subgraphUrls(config: RouterConfig): Record<string, string> {
-  return {
+/**
+ * Subgraph name (as composed into the supergraph) → the URLs of the replicas this router sends
+ * it requests at, for those configured; any other subgraph is reached at its URL in the supergraph.
+ */
+export function subgraphUrls(config: RouterConfig): Partial<Record<(typeof SUBGRAPH_NAMES)[number], readonly string[]>> {
+  const configured = {
     product: config.ROUTER_SUBGRAPH_PRODUCT_URL,
     user: config.ROUTER_SUBGRAPH_USER_URL,
     cart: config.ROUTER_SUBGRAPH_CART_URL,
     order: config.ROUTER_SUBGRAPH_ORDER_URL,
   };
+  return Object.fromEntries(Object.entries(configured).filter(([, urls]) => urls !== undefined));
 }

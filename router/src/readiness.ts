@@ -11,7 +11,7 @@ export function readinessRoute(options: {
   production: boolean;
   stopping: () => boolean;
   supergraph: SupergraphFile;
-  subgraphs: ReadonlyMap<string, string>;
+  subgraphs: ReadonlyMap<string, readonly string[]>;
   redis: Redis;
   mode: PersistedQueryMode;
   manifests: ManifestStore;
@@ -38,16 +38,31 @@ export function readinessRoute(options: {
   };
 }
 
-async function probeSubgraphs(subgraphs: ReadonlyMap<string, string>): Promise<Record<string, string>> {
+/**
+ * Each subgraph's replicas asked /health/live: `ok` when all answer; else `down: <reason>` for a
+ * single replica, and for several `down:` (none answers) or `degraded:` (some do) with each
+ * silent replica's URL and reason.
+ */
+async function probeSubgraphs(subgraphs: ReadonlyMap<string, readonly string[]>): Promise<Record<string, string>> {
   const entries = await Promise.all(
-    [...subgraphs].map(async ([name, url]) => {
-      try {
-        const response = await fetch(new URL('/health/live', url), { signal: AbortSignal.timeout(1_000) });
-        return [name, response.ok ? 'ok' : `down: HTTP ${response.status}`] as const;
-      } catch (error) {
-        return [name, `down: ${(error as Error).message}`] as const;
-      }
+    [...subgraphs].map(async ([name, urls]) => {
+      const problems = (await Promise.all(urls.map(liveness))).flatMap((problem, i) => (problem === null ? [] : [{ url: urls[i]!, problem }]));
+      if (problems.length === 0) return [name, 'ok'] as const;
+      if (urls.length === 1) return [name, `down: ${problems[0]!.problem}`] as const;
+      const list = problems.map(({ url, problem }) => `${url}: ${problem}`).join('; ');
+      return [name, `${problems.length === urls.length ? 'down' : 'degraded'}: ${list}`] as const;
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** Null when the replica at `url` answers /health/live, else why not. */
+async function liveness(url: string): Promise<string | null> {
+  try {
+    const response = await fetch(new URL('/health/live', url), { signal: AbortSignal.timeout(1_000) });
+    await response.body?.cancel();
+    return response.ok ? null : `HTTP ${response.status}`;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }

@@ -25,6 +25,9 @@ export const ECHO_SDL = `
     farewell: String
     nested: Nested
   }
+  type Mutation {
+    echo(value: String!): String
+  }
   type Caller {
     userId: ID!
     role: String!
@@ -50,12 +53,23 @@ interface EchoContext {
   traceparent: string | null;
 }
 
+export interface EchoSubgraph {
+  url: string;
+  stop(): Promise<void>;
+  /** GraphQL requests it was sent (signed or not). */
+  received(): number;
+  /** Of those, the mutations. */
+  receivedMutations(): number;
+}
+
 /**
  * A subgraph that accepts only router-signed requests (as every real subgraph does) and
- * answers with the identity and trace context it was given.
+ * answers with the identity and trace context it was given. Listens on `port` (any free one by
+ * default), and answers /health/live and /health/ready.
  */
-export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{ url: string; stop(): Promise<void>; received(): number }> {
+export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET, port = 0): Promise<EchoSubgraph> {
   let received = 0;
+  let receivedMutations = 0;
   const schema = buildSubgraphSchema({
     typeDefs: parse(ECHO_SDL),
     resolvers: {
@@ -65,6 +79,9 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{
         greeting: () => 'hello',
         farewell: () => 'goodbye',
         nested: () => ({ level: 1 }),
+      },
+      Mutation: {
+        echo: (_: unknown, args: { value: string }) => args.value,
       },
       Nested: {
         child: (parent: { level: number }) => ({ level: parent.level + 1 }),
@@ -76,15 +93,19 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{
   await apollo.start();
   const http = await startHttpServer<EchoContext>({
     host: '127.0.0.1',
-    port: 0,
+    port,
     log: createLogger('echo-subgraph', 'silent'),
-    routes: { '/health/live': (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    routes: {
+      '/health/live': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      '/health/ready': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    },
     graphql: {
       path: '/graphql',
       apollo,
       maxBodyBytes: 1_000_000,
       context: async (req, body) => {
         received += 1;
+        if (/"query":"\s*mutation\b/.test(body)) receivedMutations += 1;
         const proof = verifyRequest([secret], { audience: 'product', method: req.method ?? '', headers: req.headers, body, maxSkewSeconds: 60 });
         if (!proof.ok) throw new HttpError(401, proof.reason, 'UNAUTHENTICATED');
         return { identity: proof.identity, traceparent: (req.headers.traceparent as string | undefined) ?? null };
@@ -94,6 +115,7 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET): Promise<{
   return {
     url: http.url,
     received: () => received,
+    receivedMutations: () => receivedMutations,
     async stop() {
       await http.close();
       await apollo.stop();

@@ -15,7 +15,10 @@ function reachableHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** The router follows the subgraphs' ports unless its own settings say otherwise. */
+/**
+ * The router follows the subgraphs' ports unless its own settings say otherwise (it has no
+ * default of its own: unset, it would use the URLs in the supergraph file, which may name others).
+ */
 function routerSubgraphUrls(subgraphs: { spec: ServiceSpec; url: string }[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const urls: NodeJS.ProcessEnv = {};
   for (const { spec, url } of subgraphs) urls[`ROUTER_SUBGRAPH_${spec.name.toUpperCase()}_URL`] = url;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DRAINING_HEADER } from '@shop/runtime';
 import { SubgraphClient } from './subgraph-client';
 
 /** A real HTTP server on a free port, answering with `handle`. */
@@ -66,7 +67,7 @@ describe('SubgraphClient', () => {
     const client = new SubgraphClient(url);
     open.push({ client, server });
 
-    expect(await client.post({}, '{}')).toEqual({ status: 200, cacheControl: 'public, max-age=30', body: '{"data":{}}' });
+    expect(await client.post({}, '{}')).toEqual({ status: 200, cacheControl: 'public, max-age=30', draining: false, body: '{"data":{}}' });
   });
 
   it('puts a body sent in chunks back together, a character split between chunks included', async () => {
@@ -92,7 +93,59 @@ describe('SubgraphClient', () => {
     const client = new SubgraphClient(url);
     open.push({ client, server });
 
-    expect(await client.post({}, '{}')).toEqual({ status: 503, cacheControl: null, body: 'draining' });
+    expect(await client.post({}, '{}')).toEqual({ status: 503, cacheControl: null, draining: false, body: 'draining' });
+  });
+
+  it('tells the draining answer (503 with the draining header) from any other 503', async () => {
+    const answers: Array<[number, Record<string, string>]> = [
+      [503, { [DRAINING_HEADER]: '1', connection: 'close' }],
+      [503, { 'X-Shop-Draining': '1' }],
+      [503, { [DRAINING_HEADER]: '0' }],
+      [200, { [DRAINING_HEADER]: '1' }],
+    ];
+    let next = 0;
+    const { server, url } = await serve((_req, _body, res) => {
+      const [status, headers] = answers[next++]!;
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers });
+      res.end('{}');
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    const seen = [];
+    for (let i = 0; i < answers.length; i++) seen.push((await client.post({}, '{}')).draining);
+    expect(seen).toEqual([true, true, false, false]);
+  });
+
+  it('asks the replica’s /health/ready whether it is ready', async () => {
+    let status = 503;
+    const paths: string[] = [];
+    const { server, url } = await serve((req, _body, res) => {
+      paths.push(`${req.method} ${req.url}`);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+
+    expect(await client.ready()).toBe(false);
+    status = 200;
+    expect(await client.ready()).toBe(true);
+    expect(paths).toEqual(['GET /health/ready', 'GET /health/ready']);
+  });
+
+  it('says not ready when nothing listens, or nothing answers within a second', async () => {
+    const hung = await serve(() => undefined);
+    const closed = await serve(() => undefined);
+    await new Promise((resolve) => closed.server.close(resolve));
+    const hungClient = new SubgraphClient(hung.url);
+    const closedClient = new SubgraphClient(closed.url);
+    open.push({ client: hungClient, server: hung.server }, { client: closedClient });
+
+    expect(await closedClient.ready()).toBe(false);
+    const started = Date.now();
+    expect(await hungClient.ready()).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('rejects when nothing listens at the URL', async () => {
