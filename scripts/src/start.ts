@@ -7,7 +7,7 @@ import { REPO_ROOT } from './paths';
 import { DEMO_ACCOUNTS, DEMO_DATASET, seedDataset } from './seed/dataset';
 import { createProgress } from './seed/progress';
 import { serviceEnv, SUBGRAPH_NAMES } from './subgraphs';
-import { describeExit, Supervisor, type ServiceSpec } from './start/supervisor';
+import { DEFAULT_RESTART_POLICY, Supervisor, type ServiceSpec } from './start/supervisor';
 
 /** Where a local client reaches a service bound to `host`. */
 function reachableHost(host: string): string {
@@ -29,7 +29,7 @@ function routerSubgraphUrls(subgraphs: { spec: ServiceSpec; url: string }[], env
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
-/** From here on the signal handler or a child's death ends the process. */
+/** From here on the signal handler or a fatal exit ends the process. */
 const untilExit = () => new Promise<never>(() => undefined);
 
 runCli(async () => {
@@ -42,8 +42,10 @@ runCli(async () => {
     cwd: REPO_ROOT,
     write: (text) => process.stdout.write(text),
     pretty: process.stdout.isTTY === true,
-    onUnexpectedExit: (service, exit) => {
-      say(`${service.spec.name} exited unexpectedly (${describeExit(exit)}); stopping the others`);
+    restart: DEFAULT_RESTART_POLICY,
+    // A failed start-up or a bad configuration: starting it again would not help.
+    onFatalExit: (_service, _exit, reason) => {
+      say(`${reason}; stopping the others`);
       void supervisor.stopAll().finally(() => process.exit(1));
     },
   });
@@ -87,7 +89,7 @@ runCli(async () => {
       name,
       script: join(REPO_ROOT, 'subgraphs', name, 'dist', 'index.js'),
       env: { ...serviceEnv(name, env), PORT: String(config.PORT), POSTGRES_DB: config.POSTGRES_DB },
-      healthUrl: `${base}/health/live`,
+      readyUrl: `${base}/health/ready`,
     };
     return { spec, url: `${base}/graphql` };
   });
@@ -98,14 +100,14 @@ runCli(async () => {
     script: join(REPO_ROOT, 'router', 'dist', 'index.js'),
     nodeArgs: ROUTER_NODE_FLAGS,
     env: { ...routerSubgraphUrls(subgraphs, env), ...serviceEnv('router', env), PORT: String(routerConfig.PORT) },
-    healthUrl: `http://${routerHost}:${routerConfig.PORT}/health/live`,
+    readyUrl: `http://${routerHost}:${routerConfig.PORT}/health/ready`,
   };
 
   try {
     const running = subgraphs.map(({ spec }) => supervisor.spawn(spec));
-    await Promise.all(running.map((service) => supervisor.waitUntilLive(service)));
+    await Promise.all(running.map((service) => supervisor.waitUntilReady(service)));
     if (supervisor.isStopping) return untilExit();
-    await supervisor.waitUntilLive(supervisor.spawn(router));
+    await supervisor.waitUntilReady(supervisor.spawn(router));
   } catch (error) {
     if (supervisor.isStopping) return untilExit();
     say(`${(error as Error).message}; stopping the others`);
@@ -115,6 +117,7 @@ runCli(async () => {
   if (supervisor.isStopping) return untilExit();
 
   const sandbox = routerConfig.NODE_ENV === 'development' ? '  (open it in a browser for Apollo Sandbox)' : '';
+  const pid = (name: string) => supervisor.services.find((s) => s.spec.name === name)?.child.pid ?? '?';
   const demo =
     configs.user.NODE_ENV === 'production'
       ? []
@@ -123,8 +126,9 @@ runCli(async () => {
     [
       '',
       'The shop is running.',
-      `  router   ${routerUrl}${sandbox}`,
-      ...subgraphs.map(({ spec, url }) => `  ${spec.name.padEnd(8)} ${url}  (accepts only requests signed by the router)`),
+      `  router   ${routerUrl}  pid ${pid('router')}${sandbox}`,
+      ...subgraphs.map(({ spec, url }) => `  ${spec.name.padEnd(8)} ${url}  pid ${pid(spec.name)}  (accepts only requests signed by the router)`),
+      'A process that exits after it was ready is started again (with a new pid; `ss -ltnp` shows who listens where).',
       '',
       ...demo,
       'Ctrl-C stops everything.',

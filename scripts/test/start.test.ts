@@ -19,8 +19,12 @@ interface Started {
 }
 
 /** `npm start` after the build, from an unrelated directory and with no secrets configured. */
-function start(): Started {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/dist/start.js')], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Started {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/dist/start.js'), ...args], {
+    cwd: tmpdir(),
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -141,6 +145,25 @@ describe('npm start', () => {
     expect(me.data.me.cart.items).toHaveLength(1);
     expect(me.data.me.cart.items[0].product.name).toBe(product.name);
   }, 60_000);
+
+  it('starts a subgraph killed with SIGKILL again, and the shop keeps running', async () => {
+    const pid = Number(new RegExp(`product +http://127\\.0\\.0\\.1:${ports.product}/graphql +pid (\\d+)`).exec(started.output())?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await eventually(
+      async () =>
+        expect(started.output()).toMatch(/supervisor: product exited \(signal SIGKILL, pid \d+, after [0-9.]+ s\) after it was ready; restarting it in 0\.5 s/),
+      {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      },
+    );
+    await eventually(async () => expect(started.output()).toMatch(/supervisor: product is ready again \(pid \d+\)/), { timeoutMs: 60_000, intervalMs: 200 });
+    expect(started.child.exitCode).toBeNull();
+    const products = await routerRequest(router, '{ products(first: 2) { edges { node { name } } } }');
+    expect(products.errors).toBeUndefined();
+    expect(products.data.products.edges).toHaveLength(2);
+  }, 90_000);
 
   it('Ctrl-C stops every service and exits 0', async () => {
     started.child.kill('SIGINT');

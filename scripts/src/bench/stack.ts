@@ -121,20 +121,22 @@ export async function startBenchStack(setup: BenchSetup, cacheEnabled: boolean, 
     cwd: REPO_ROOT,
     write: writeLog,
     pretty: false,
-    onUnexpectedExit: (service, exit) => fail(new Error(`${service.spec.name} exited unexpectedly (${describeExit(exit)}); see the services log`)),
+    // No restarts: a process that dies spoils the measurement, so the bench fails instead.
+    onFatalExit: (service, exit) => fail(new Error(`${service.spec.name} exited unexpectedly (${describeExit(exit)}); see the services log`)),
   });
   const spec = (name: ServiceName): ServiceSpec => ({
     name,
     script: name === 'router' ? join(REPO_ROOT, 'router', 'dist', 'index.js') : join(REPO_ROOT, 'subgraphs', name, 'dist', 'index.js'),
     nodeArgs: name === 'router' ? ROUTER_NODE_FLAGS : [],
     env: serviceEnvironment(setup, name, cacheEnabled),
-    healthUrl: `${base(name)}/health/live`,
+    // Listening is enough here: the bench sends a verification request before it measures.
+    readyUrl: `${base(name)}/health/live`,
   });
   const stop = () => supervisor.stopAll();
   try {
     const subgraphs = SUBGRAPH_NAMES.map((name) => supervisor.spawn(spec(name)));
-    await Promise.all(subgraphs.map((service) => supervisor.waitUntilLive(service)));
-    await supervisor.waitUntilLive(supervisor.spawn(spec('router')));
+    await Promise.all(subgraphs.map((service) => supervisor.waitUntilReady(service)));
+    await supervisor.waitUntilReady(supervisor.spawn(spec('router')));
   } catch (error) {
     await stop();
     throw error;
