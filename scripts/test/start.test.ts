@@ -196,3 +196,13 @@ describe('npm start when a service dies', () => {
     for (const name of ['product', 'user', 'cart', 'router']) expect(await isListening(ports[name]!), `${name} still listening`).toBe(false);
   }, 120_000);
 });
+
+describe('npm start --replicas without HAProxy', () => {
+  it('says how to install it and exits non-zero, before it starts anything', async () => {
+    const started = start(['--replicas', '2'], { HAPROXY_BIN: join(tmpdir(), 'no-haproxy-here') });
+    const code = await started.exited;
+    expect(code).not.toBe(0);
+    expect(started.output()).toContain('sudo apt-get install haproxy');
+    expect(started.output()).not.toContain('migrate');
+  });
+});
