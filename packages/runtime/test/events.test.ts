@@ -112,6 +112,39 @@ describe('consumer', () => {
     expect(dead.map((d) => (Buffer.isBuffer(d) ? d.toString() : (d as { id: string }).id))).toEqual(expect.arrayContaining([poison.id, '{not json']));
     expect(await appliedFor(productId)).toBe(0);
   });
+
+  it('stops taking events at shutdown: the event in hand commits and is acked, not handed back', async () => {
+    // Its own bus on the 'order' queue (which product.created also reaches), as a stopping subgraph's.
+    const stopping = bus();
+    const productId = randomUUID();
+    let started!: () => void;
+    const inHand = new Promise<void>((resolve) => (started = resolve));
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    stopping.consume('order', async (event) => {
+      if (event.aggregateId !== productId) return 'ignored';
+      started();
+      await gate;
+      await db
+        .insertInto('applied')
+        .values({ event_id: event.id, product_id: `${productId}:order` })
+        .execute();
+      return 'applied';
+    });
+    await publisher.publish(envelope('product.created', productId, priced(productId)));
+    await inHand;
+
+    let stopped = false;
+    const stoppingConsumers = stopping.stopConsuming().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stopped).toBe(false); // it waits for the handler
+    finish();
+    await stoppingConsumers;
+    expect(await appliedFor(`${productId}:order`)).toBe(1);
+    // Acked: nothing went back to the queue when the channel closed.
+    const { messageCount } = await stopping.connection.queueDeclare({ queue: queueName(run.topology, 'order'), passive: true });
+    expect(messageCount).toBe(0);
+  });
 });
 
 describe('outbox relay', () => {

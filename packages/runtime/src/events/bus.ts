@@ -38,6 +38,10 @@ export class EventBus {
   private readonly returned = new Set<string>();
   private readonly consumers: Consumer[] = [];
   private readonly logThrottled = throttledLog(10_000);
+  private stopping = false;
+  private wakeOnStop!: () => void;
+  /** Settles when stopConsuming() is called: a handler waiting out an outage stops waiting. */
+  private readonly stopRequested = new Promise<void>((resolve) => (this.wakeOnStop = resolve));
 
   constructor(private readonly options: EventBusOptions) {
     this.connection = new Connection({
@@ -139,13 +143,15 @@ export class EventBus {
           } catch (error) {
             if (isTransient(error)) {
               // The dependency is away, not the event at fault: wait it out, however long,
-              // rather than dead-letter good events.
+              // rather than dead-letter good events. Shutting down, give the event back to
+              // the queue instead (another replica, or this one restarted, applies it).
+              if (this.stopping) return ConsumerStatus.REQUEUE;
               outage += 1;
               const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(outage, 10));
               this.logThrottled(`transient:${consumer}`, () =>
                 log.warn({ err: error, eventId: event.id, traceId, delay }, 'dependency unavailable; event will be retried'),
               );
-              await sleep(delay);
+              await Promise.race([sleep(delay), this.stopRequested]);
               continue;
             }
             attempt += 1;
@@ -165,8 +171,20 @@ export class EventBus {
     this.consumers.push(handler);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking events: every consumer cancels, so the broker sends no more; messages
+   * prefetched but not started go back to the queue, and the ones being handled finish (their
+   * transaction commits) and are acked before the channel closes (rabbitmq-client's
+   * Consumer.close() waits for its handlers). The publisher stays open for the relay.
+   */
+  async stopConsuming(): Promise<void> {
+    this.stopping = true;
+    this.wakeOnStop();
     await Promise.all(this.consumers.map((c) => c.close()));
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsuming();
     await this.publisher.close();
     await this.connection.close();
   }

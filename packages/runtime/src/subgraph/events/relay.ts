@@ -29,6 +29,8 @@ export class OutboxRelay {
   private running: Promise<unknown> | null = null;
   private again = false;
   private stopped = true;
+  /** Set by stop(): a pass under way ends after its current batch. */
+  private stopRequested = false;
   private failures = 0;
   private readonly logThrottled = throttledLog(10_000);
 
@@ -40,6 +42,7 @@ export class OutboxRelay {
 
   start(): void {
     this.stopped = false;
+    this.stopRequested = false;
     this.kick();
   }
 
@@ -65,13 +68,15 @@ export class OutboxRelay {
     });
   }
 
+  /** Stops polling; a pass under way finishes the batch it holds (rows left wait for the next relay). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
 
-  /** Publishes until the outbox is empty or the broker fails. */
+  /** Publishes until the outbox is empty, the broker fails, or stop() is called. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -82,7 +87,7 @@ export class OutboxRelay {
         return total;
       }
       this.failures = 0;
-      if (published < (this.options.batchSize ?? 100)) return total;
+      if (published < (this.options.batchSize ?? 100) || this.stopRequested) return total;
     }
   }
 
