@@ -39,6 +39,8 @@ export function createApolloServer(options: {
   return new ApolloServer<RouterContext>({
     gateway: options.gateway,
     logger: log,
+    // Shutdown is the router's (drain, then close): Apollo must not stop itself on SIGTERM.
+    stopOnTerminationSignals: false,
     introspection: config.ROUTER_INTROSPECTION ?? !production,
     formatError: routerFormatError(production),
     includeStacktraceInErrorResponses: !production,

@@ -51,7 +51,6 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
   const mode = config.ROUTER_PERSISTED_QUERIES_MODE;
   const sandbox = config.ROUTER_SANDBOX ?? !production;
   const closers = new Closers(log);
-  let stopping = false;
 
   try {
     const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, log });
@@ -96,8 +95,9 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       port: config.PORT,
       log,
       routes: {
-        ...healthRoutes(async () => ({}), metrics, 'router'),
-        '/health/ready': readinessRoute({ production, stopping: () => stopping, supergraph, subgraphs, redis, mode, manifests }),
+        ...healthRoutes(async () => ({ ready: true, checks: {} }), metrics, 'router'),
+        // (While draining, the server answers /health/ready with 503 itself.)
+        '/health/ready': readinessRoute({ production, supergraph, subgraphs, redis, mode, manifests }),
       },
       graphql: {
         path: '/graphql',
@@ -124,15 +124,20 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       'router listening',
     );
 
-    return {
-      url: http.url,
-      supergraph,
-      manifests,
-      async stop() {
-        stopping = true;
-        await closers.closeAll();
-      },
-    };
+    // Graceful shutdown, for SIGTERM and tests alike: drain (SHUTDOWN_DRAIN_SECONDS), close the
+    // listener and wait for the requests in flight, then close the rest. Draining starts as
+    // stop() is called.
+    let stopped: Promise<void> | undefined;
+    const stop = () =>
+      (stopped ??= (async () => {
+        try {
+          await http.shutdown(config.SHUTDOWN_DRAIN_SECONDS * 1000);
+        } finally {
+          await closers.closeAll();
+        }
+        log.info('stopped');
+      })());
+    return { url: http.url, supergraph, manifests, stop };
   } catch (error) {
     await closers.closeAll().catch(() => undefined);
     throw error;

@@ -3,4 +3,4 @@ import { createRouterApp } from './app';
 import { parseConfig } from './config';
 
 const config = loadConfigOrExit(() => parseConfig(process.env));
-runUntilSignal(() => createRouterApp(config));
+runUntilSignal(() => createRouterApp(config), { drainSeconds: config.SHUTDOWN_DRAIN_SECONDS });

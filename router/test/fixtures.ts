@@ -24,6 +24,8 @@ export const ECHO_SDL = `
     greeting: String
     farewell: String
     nested: Nested
+    "Answers 'done' after the given milliseconds: a request that stays in flight."
+    slow(ms: Int!): String
   }
   type Mutation {
     echo(value: String!): String
@@ -79,6 +81,7 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET, port = 0):
         greeting: () => 'hello',
         farewell: () => 'goodbye',
         nested: () => ({ level: 1 }),
+        slow: (_: unknown, args: { ms: number }) => new Promise((resolve) => setTimeout(() => resolve('done'), args.ms)),
       },
       Mutation: {
         echo: (_: unknown, args: { value: string }) => args.value,
@@ -172,6 +175,8 @@ export function startRouter(env: Record<string, string>): Promise<RouterApp> {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       PORT: '0',
       ROUTER_SIGNING_SECRETS: TEST_SIGNING_SECRET,
+      // stop() closes at once; a test of the drain sets its own.
+      SHUTDOWN_DRAIN_SECONDS: '0',
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: AUDIENCE,
       // A prefix per router; tests that register APQ entries pass a createTestRun prefix and clean it up.

@@ -25,6 +25,7 @@ async function modulesLoadedByRouter(): Promise<string[]> {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       PORT: '0',
+      SHUTDOWN_DRAIN_SECONDS: '0',
       REDIS_URL,
       REDIS_KEY_PREFIX: run.redisPrefix,
       ROUTER_SIGNING_SECRETS: TEST_SIGNING_SECRET,

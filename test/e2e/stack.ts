@@ -61,6 +61,7 @@ export async function startStack(overrides: Partial<Record<SubgraphName | 'route
         NODE_ENV: 'test',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
         PORT: String(port),
+        SHUTDOWN_DRAIN_SECONDS: '0',
         SECRETS_DIR: secretsDir,
         ROUTER_SIGNING_SECRETS: run.env('router').ROUTER_SIGNING_SECRETS!,
         ROUTER_SUBGRAPH_PRODUCT_URL: subgraphUrls.product,

@@ -13,6 +13,7 @@ import { dropDatabase } from '@shop/runtime/subgraph';
 import { POSTGRES_URL, RABBITMQ_URL, REDIS_URL, TEST_SIGNING_SECRET } from './services';
 
 export * from './services';
+export * from './network';
 
 export interface TestRun {
   id: string;
@@ -49,6 +50,8 @@ export function createTestRun(): TestRun {
         RABBITMQ_MAX_DELIVERY_ATTEMPTS: '3',
         OUTBOX_POLL_MS: '50',
         ROUTER_SIGNING_SECRETS: TEST_SIGNING_SECRET,
+        // stop() closes at once; a test of the drain sets its own.
+        SHUTDOWN_DRAIN_SECONDS: '0',
         ...overrides,
       };
     },

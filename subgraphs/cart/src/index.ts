@@ -3,4 +3,4 @@ import { createCartApp } from './app';
 import { parseConfig } from './config';
 
 const config = loadConfigOrExit(() => parseConfig(process.env));
-runUntilSignal(() => createCartApp(config));
+runUntilSignal(() => createCartApp(config), { drainSeconds: config.SHUTDOWN_DRAIN_SECONDS });

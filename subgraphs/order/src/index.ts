@@ -3,4 +3,4 @@ import { createOrderApp } from './app';
 import { parseConfig } from './config';
 
 const config = loadConfigOrExit(() => parseConfig(process.env));
-runUntilSignal(() => createOrderApp(config));
+runUntilSignal(() => createOrderApp(config), { drainSeconds: config.SHUTDOWN_DRAIN_SECONDS });

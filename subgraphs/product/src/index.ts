@@ -3,4 +3,4 @@ import { createProductApp } from './app';
 import { parseConfig } from './config';
 
 const config = loadConfigOrExit(() => parseConfig(process.env));
-runUntilSignal(() => createProductApp(config));
+runUntilSignal(() => createProductApp(config), { drainSeconds: config.SHUTDOWN_DRAIN_SECONDS });

@@ -3,4 +3,4 @@ import { createUserApp } from './app';
 import { parseConfig } from './config';
 
 const config = loadConfigOrExit(() => parseConfig(process.env));
-runUntilSignal(() => createUserApp(config));
+runUntilSignal(() => createUserApp(config), { drainSeconds: config.SHUTDOWN_DRAIN_SECONDS });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, list, logLevel, nodeEnv, port, positiveInt, url } from './env';
+import { flag, list, logLevel, nodeEnv, nonNegativeInt, port, positiveInt, url } from './env';
 
 /*
  * Settings more than one process reads, as zod shapes (plain objects of zod types) to spread
@@ -12,6 +12,12 @@ export const baseEnv = (defaultPort: number) => ({
   LOG_LEVEL: logLevel,
   HOST: z.string().default('127.0.0.1'),
   PORT: port(defaultPort),
+  /**
+   * Seconds a stopping process (SIGTERM or stop()) keeps refusing new requests with the
+   * draining answer, /health/ready at 503, before it closes its listener: longer than the load
+   * balancer takes to notice (HAProxy: 2 checks 500 ms apart). 0 closes at once (tests).
+   */
+  SHUTDOWN_DRAIN_SECONDS: nonNegativeInt(3),
 });
 
 export const redisEnv = {

@@ -11,7 +11,7 @@ import { createRedis, pingRedis, type Redis } from '../cache/redis';
 import { resolveSigningSecrets, type ServiceEnv } from '../config';
 import { EventBus } from '../events/bus';
 import { compactJson, formatErrorFor, publicQueryCachePlugin, rejectNulCharactersPlugin, requestLogPlugin, type ScopedContext } from '../graphql/plugins';
-import { healthRoutes, HttpError, startHttpServer, type Route } from '../http/server';
+import { boundedProbe, healthRoutes, HttpError, startHttpServer, type Route } from '../http/server';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { formatTraceparent, type RequestScope } from '../observability/trace';
@@ -21,6 +21,9 @@ import { createDatabase, ensureDatabase, migrateToLatest, pingDatabase, requestD
 import { OutboxRelay } from './events/relay';
 import { EventRetention } from './events/retention';
 import type { EventTables } from './events/tables';
+
+const POSTGRES_PROBE_TIMEOUT_MS = 1_000;
+const REDIS_PROBE_TIMEOUT_MS = 500;
 
 export interface EntityCacheFactoryOptions {
   schemaVersion?: number;
@@ -97,12 +100,18 @@ export async function openSubgraphDeps<DB>(name: string, env: ServiceEnv, migrat
   return { name, env, log, metrics, db, redis, bus, relay, retention, signingSecrets, cacheGeneration, invalidations, entityCache };
 }
 
+/**
+ * Closes what openSubgraphDeps opened, once the server has stopped: consumers stop taking
+ * events (the ones in hand commit and are acked), then the relay finishes its batch
+ * (publishing what the last requests and events wrote), then the connections close.
+ */
 export async function closeSubgraphDeps(deps: SubgraphDeps<any>): Promise<void> {
-  deps.cacheGeneration.stop();
-  deps.invalidations.stop();
+  await deps.bus.stopConsuming().catch((error: unknown) => deps.log.warn({ err: error }, 'stopping the event consumers failed'));
   await deps.relay.stop();
   await deps.retention.stop();
   await deps.bus.close().catch(() => undefined);
+  deps.cacheGeneration.stop();
+  deps.invalidations.stop();
   deps.redis.disconnect();
   await deps.db.destroy();
 }
@@ -147,6 +156,8 @@ export async function serveSubgraph<DB, TContext extends ScopedContext>(options:
     formatError: formatErrorFor(production),
     includeStacktraceInErrorResponses: !production,
     stringifyResult: compactJson,
+    // Shutdown is ours (drain, then close): Apollo must not stop itself on SIGTERM.
+    stopOnTerminationSignals: false,
     plugins: [
       requestLogPlugin(deps.log, deps.metrics),
       rejectNulCharactersPlugin(),
@@ -156,23 +167,23 @@ export async function serveSubgraph<DB, TContext extends ScopedContext>(options:
     ],
   });
   await apollo.start();
-  const ready = async () => {
-    const check = async (fn: () => Promise<unknown>) =>
-      fn().then(
-        () => 'ok',
-        (error: Error) => `down: ${error.message}`,
-      );
+  // Ready means able to serve: Postgres answers. Redis and RabbitMQ are reported only, since a
+  // subgraph serves without them (reads from Postgres, events wait in the outbox). Each probe
+  // is bounded, so a hung dependency answers 503 (or "down") well within a checker's timeout.
+  const postgres = boundedProbe(() => pingDatabase(deps.db), POSTGRES_PROBE_TIMEOUT_MS);
+  const redis = boundedProbe(() => pingRedis(deps.redis), REDIS_PROBE_TIMEOUT_MS);
+  const readiness = async () => {
+    const [postgresState, redisState] = await Promise.all([postgres(), redis()]);
     return {
-      postgres: await check(() => pingDatabase(deps.db)),
-      redis: await check(() => pingRedis(deps.redis)),
-      rabbitmq: deps.bus.connection.ready ? 'ok' : 'down: not connected',
+      ready: postgresState === 'ok',
+      checks: { postgres: postgresState, redis: redisState, rabbitmq: deps.bus.connection.ready ? 'ok' : 'down: not connected' },
     };
   };
   const http = await startHttpServer<TContext>({
     host: deps.env.HOST,
     port: deps.env.PORT,
     log: deps.log,
-    routes: { ...healthRoutes(ready, deps.metrics, deps.name), ...options.routes },
+    routes: { ...healthRoutes(readiness, deps.metrics, deps.name), ...options.routes },
     graphql: {
       path: '/graphql',
       apollo,
@@ -196,8 +207,9 @@ export async function serveSubgraph<DB, TContext extends ScopedContext>(options:
   deps.log.info({ url: http.url }, `${deps.name} subgraph listening`);
   return {
     url: http.url,
+    // Drain (SHUTDOWN_DRAIN_SECONDS), close the listener, wait for the requests in flight.
     stop: async () => {
-      await http.close();
+      await http.shutdown(deps.env.SHUTDOWN_DRAIN_SECONDS * 1000);
       await apollo.stop();
     },
   };
@@ -205,8 +217,9 @@ export async function serveSubgraph<DB, TContext extends ScopedContext>(options:
 
 /**
  * The last step of a composition root: runs `start` (consumers, relay, server) and, if it
- * fails, closes what `openSubgraphDeps` opened. The result stops the server, then the deps,
- * once however often it is called.
+ * fails, closes what `openSubgraphDeps` opened. The result's stop() is the graceful shutdown
+ * (SIGTERM calls it too): the server drains and closes, then the deps close; once however
+ * often it is called. Draining starts as stop() is called.
  */
 export async function launchSubgraph(deps: SubgraphDeps<any>, start: () => Promise<ServedSubgraph>): Promise<ServedSubgraph> {
   const closers = new Closers(deps.log);
@@ -214,7 +227,9 @@ export async function launchSubgraph(deps: SubgraphDeps<any>, start: () => Promi
   try {
     const served = await start();
     closers.add('server', () => served.stop());
-    return { url: served.url, stop: () => closers.closeAll() };
+    let stopped: Promise<void> | undefined;
+    const stop = () => (stopped ??= closers.closeAll().then(() => deps.log.info('stopped')));
+    return { url: served.url, stop };
   } catch (error) {
     await closers.closeAll().catch(() => undefined);
     throw error;
