@@ -9,7 +9,7 @@ export const SUBGRAPH_NAMES = ['product', 'user', 'cart', 'order'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 /** The settings the scripts read; each subgraph's config has these and more. */
-export type SubgraphConfig = Pick<ServiceEnv, 'NODE_ENV' | 'HOST' | 'PORT' | 'POSTGRES_URL' | 'POSTGRES_DB'>;
+export type SubgraphConfig = Pick<ServiceEnv, 'NODE_ENV' | 'HOST' | 'PORT' | 'POSTGRES_URL' | 'POSTGRES_DB' | 'SHUTDOWN_DRAIN_SECONDS'>;
 
 export interface SubgraphModule {
   parseConfig(env: NodeJS.ProcessEnv): SubgraphConfig;

@@ -71,6 +71,8 @@ export function serviceEnvironment(setup: BenchSetup, name: ServiceName, cacheEn
     PORT: String(setup.ports[name]),
     SECRETS_DIR: setup.secretsDir,
     ROUTER_SIGNING_SECRETS: setup.signingSecret,
+    // No load balancer in front: a stack stopped between passes need not drain.
+    SHUTDOWN_DRAIN_SECONDS: '0',
   };
   if (name === 'router') {
     delete env.POSTGRES_DB;
