@@ -167,6 +167,23 @@ export async function routerRequest<T = any>(
   return { status: response.status, headers: response.headers, ...((await response.json()) as object) };
 }
 
+/**
+ * The sum of a metric's samples on a service's /metrics (any of its URLs: the origin is what
+ * counts) whose labels include all of `labels`; 0 when none match. `name` is matched whole, so
+ * a histogram's `_count` or `_sum` is asked for by that name.
+ */
+export async function metricTotal(serviceUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', serviceUrl))).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const sample = new Map([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
+    if (Object.entries(labels).every(([key, value]) => sample.get(key) === value)) total += Number(match[3]);
+  }
+  return total;
+}
+
 /** Polls until the check passes (eventual consistency), failing with the last error. */
 export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 10_000, intervalMs = 50 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
