@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { SHUTDOWN_CLOSE_BUDGET_SECONDS } from '@shop/runtime';
 
 interface BaseSpec {
   name: string;
@@ -77,7 +78,7 @@ export function restartDelay(policy: RestartPolicy, previousDelayMs: number | un
 export function shutdownBudgetMs(env: NodeJS.ProcessEnv): number {
   const value = env.SHUTDOWN_DRAIN_SECONDS;
   const drainSeconds = value !== undefined && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : 3;
-  return (drainSeconds + 10) * 1000 + 1000;
+  return (drainSeconds + SHUTDOWN_CLOSE_BUDGET_SECONDS) * 1000 + 1000;
 }
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
