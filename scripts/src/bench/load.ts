@@ -87,12 +87,22 @@ export interface LoadResult {
 
 export const loadErrors = (result: LoadResult) => result.non2xx + result.graphqlErrors + result.socketErrors;
 
+export interface LoadOptions {
+  connections: number;
+  /** How long the load runs, at most (until `until` settles, when given). */
+  seconds: number;
+  /** Stops the load (within a second) once it settles. */
+  until?: Promise<unknown>;
+  /** Told of every failed answer as it arrives (a non-2xx, a 2xx with `errors`, a socket error or timeout), for counting by time. */
+  onError?: (description: string) => void;
+}
+
 /**
  * Loads the URL for `seconds` with `connections` keep-alive connections, each request made
  * by the plan. Every answer is checked for GraphQL errors; latencies are kept whole, so the
  * percentiles are exact.
  */
-export function runLoad(plan: RequestPlan, options: { connections: number; seconds: number }, crashed: Promise<never>): Promise<LoadResult> {
+export function runLoad(plan: RequestPlan, options: LoadOptions, crashed: Promise<never>): Promise<LoadResult> {
   let next = 0;
   let non2xx = 0;
   let graphqlErrors = 0;
@@ -105,11 +115,15 @@ export function runLoad(plan: RequestPlan, options: { connections: number; secon
     return { body, headers: { 'content-type': 'application/json', ...headers } };
   };
   const prebuilt = plan.cycle ? Array.from({ length: plan.cycle }, (_, n) => build(n)) : undefined;
+  const failed = (description: string) => {
+    firstError ??= description;
+    options.onError?.(description);
+  };
   const onResponse = (status: number, body: string) => {
-    if (status < 200 || status >= 300) firstError ??= `HTTP ${status}: ${body.slice(0, 500)}`;
+    if (status < 200 || status >= 300) failed(`HTTP ${status}: ${body.slice(0, 500)}`);
     else if (body.includes('"errors"')) {
       graphqlErrors += 1;
-      firstError ??= body.slice(0, 500);
+      failed(body.slice(0, 500));
     }
   };
   const finished = new Promise<LoadResult>((resolve, reject) => {
@@ -155,9 +169,11 @@ export function runLoad(plan: RequestPlan, options: { connections: number; secon
       statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
       if (statusCode < 200 || statusCode >= 300) non2xx += 1;
     });
-    instance.on('reqError', (error: Error) => {
-      firstError ??= `request error: ${error.message}`;
-    });
+    instance.on('reqError', (error: Error) => failed(`request error: ${error.message}`));
+    void options.until?.then(
+      () => instance?.stop(),
+      () => instance?.stop(),
+    );
   });
   return Promise.race([
     finished,
