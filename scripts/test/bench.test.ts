@@ -7,8 +7,11 @@ import { answerProblem, routerPlan, signedPlan } from '../src/bench/load';
 import { verifyRequest } from '@shop/runtime';
 import { countersOf, diffSnapshots, hitRatio, parsePrometheus, type Counters, type Snapshot } from '../src/bench/metrics';
 import { OPERATIONS } from '../src/bench/operations';
+import { planReplicaStack, replicaPorts, REPLICA_DRAIN_SECONDS } from '../src/bench/replica-stack';
 import { benchPassed, formatMarkdown } from '../src/bench/report';
 import type { BenchReport, RunResult } from '../src/bench/results';
+import type { BenchSetup } from '../src/bench/stack';
+import { TRUSTED_PROXIES } from '../src/start/plan';
 import { percentile, summariseLatencies } from '../src/bench/stats';
 import { evaluateTargets } from '../src/bench/targets';
 import { parseProcStat } from '../src/bench/host-cpu';
@@ -449,5 +452,64 @@ describe('markdown report', () => {
     const text = formatMarkdown(report(goodRuns()));
     expect(text).not.toMatch(/\bround\b/);
     expect(text).toContain('| operation | cache | router req/s | product subgraph req/s | router / subgraph | by CPU per request |');
+  });
+});
+
+const benchSetup = (): BenchSetup => ({
+  ports: { router: 7000, product: 7001, user: 7002, cart: 7003, order: 7004 },
+  prefix: 'bench',
+  signingSecret: 's'.repeat(64),
+  jwtPrivateKeys: '[]',
+  secretsDir: '/tmp/secrets',
+  baseEnv: { PATH: '/usr/bin', SHUTDOWN_DRAIN_SECONDS: '0', ROUTER_SUBGRAPH_CART_URL: 'http://elsewhere/graphql' },
+});
+
+describe('replica stack plan', () => {
+  it('keeps the front door and replica 0 of each subgraph on the bench ports and gives every other process a distinct free port', async () => {
+    const offered = [7001, 8001, 8001, 8002, 7000, 8003, 8004, 8005, 8006, 8007];
+    const ports = await replicaPorts(benchSetup(), 2, async () => offered.shift()!);
+    expect(ports).toEqual({
+      frontDoor: 7000,
+      subgraphs: { product: [7001, 8001], user: [7002, 8002], cart: [7003, 8003], order: [7004, 8004] },
+      routers: [8005, 8006],
+    });
+  });
+
+  it("gives every router each subgraph's replicas as a list, user replica k's JWKS and the trusted proxies, and every process a 3 s drain", () => {
+    const setup = benchSetup();
+    const plan = planReplicaStack(setup, 2, {
+      frontDoor: 7000,
+      subgraphs: { product: [7001, 8001], user: [7002, 8002], cart: [7003, 8003], order: [7004, 8004] },
+      routers: [8005, 8006],
+    });
+    expect(plan.frontDoorPort).toBe(7000);
+    expect(plan.processes.map((p) => `${p.name}:${p.port}`)).toEqual([
+      'product-0:7001',
+      'product-1:8001',
+      'user-0:7002',
+      'user-1:8002',
+      'cart-0:7003',
+      'cart-1:8003',
+      'order-0:7004',
+      'order-1:8004',
+      'router-0:8005',
+      'router-1:8006',
+    ]);
+    const [router0, router1] = plan.processes.filter((p) => p.service === 'router').map((p) => p.spec.env);
+    expect(router0).toMatchObject({
+      PORT: '8005',
+      ROUTER_SUBGRAPH_PRODUCT_URL: 'http://127.0.0.1:7001/graphql,http://127.0.0.1:8001/graphql',
+      ROUTER_SUBGRAPH_CART_URL: 'http://127.0.0.1:7003/graphql,http://127.0.0.1:8003/graphql',
+      AUTH_JWKS_URL: 'http://127.0.0.1:7002/.well-known/jwks.json',
+      ROUTER_TRUSTED_PROXIES: TRUSTED_PROXIES,
+      REDIS_KEY_PREFIX: 'bench:',
+      NODE_ENV: 'production',
+    });
+    expect(router1!.AUTH_JWKS_URL).toBe('http://127.0.0.1:8002/.well-known/jwks.json');
+    const cart1 = plan.processes.find((p) => p.name === 'cart-1')!;
+    expect(cart1.spec.env).toMatchObject({ PORT: '8003', POSTGRES_DB: 'bench_cart', RABBITMQ_QUEUE_PREFIX: 'bench' });
+    expect(cart1.spec.readyUrl).toBe('http://127.0.0.1:8003/health/ready');
+    expect(plan.processes.every((p) => p.spec.env.SHUTDOWN_DRAIN_SECONDS === String(REPLICA_DRAIN_SECONDS))).toBe(true);
+    expect(REPLICA_DRAIN_SECONDS).toBe(3);
   });
 });

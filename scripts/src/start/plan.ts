@@ -171,7 +171,12 @@ export function planShop(options: { replicas: number; env: NodeJS.ProcessEnv; re
  * Router k reaches every replica of each subgraph (a comma-separated list with replicas) and
  * takes its JWKS from user replica k (or the only one). Settings the environment already has win.
  */
-function routerEnv(subgraphs: ShopPlan['subgraphs'], k: number, replicas: number, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function routerEnv(
+  subgraphs: Pick<ShopPlan['subgraphs'][number], 'subgraph' | 'url'>[],
+  k: number,
+  replicas: number,
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
   const own: NodeJS.ProcessEnv = {};
   for (const name of SUBGRAPH_NAMES) {
     own[`ROUTER_SUBGRAPH_${name.toUpperCase()}_URL`] = subgraphs
