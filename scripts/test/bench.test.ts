@@ -8,8 +8,8 @@ import { verifyRequest } from '@shop/runtime';
 import { countersOf, diffSnapshots, hitRatio, parsePrometheus, type Counters, type Snapshot } from '../src/bench/metrics';
 import { OPERATIONS } from '../src/bench/operations';
 import { planReplicaStack, replicaPorts, REPLICA_DRAIN_SECONDS } from '../src/bench/replica-stack';
-import { benchPassed, formatMarkdown } from '../src/bench/report';
-import type { BenchReport, RunResult } from '../src/bench/results';
+import { benchPassed, formatMarkdown, replicasLine, replicasSection } from '../src/bench/report';
+import type { BenchReport, ReplicasResult, RunResult } from '../src/bench/results';
 import type { BenchSetup } from '../src/bench/stack';
 import { TRUSTED_PROXIES } from '../src/start/plan';
 import { percentile, summariseLatencies } from '../src/bench/stats';
@@ -32,6 +32,7 @@ describe('bench flags', () => {
       prefix: 'bench',
       only: [],
       outDir: 'bench-results',
+      replicas: undefined,
     });
   });
 
@@ -81,6 +82,12 @@ describe('bench flags', () => {
     expect(options(['--rounds', '10']).rounds).toBe(10);
   });
 
+  it('--replicas takes 2 to 10, alone or with --only (then --rounds too)', () => {
+    expect(options(['--replicas', '2']).replicas).toBe(2);
+    expect(options(['--replicas=10']).replicas).toBe(10);
+    expect(options(['--replicas', '3', '--only', 'my-cart-50', '--rounds', '2'])).toMatchObject({ replicas: 3, only: ['my-cart-50'], rounds: 2 });
+  });
+
   it('orders default to 20 per user', () => {
     expect(options(['--users', '7']).dataset.orders).toBe(140);
   });
@@ -102,6 +109,14 @@ describe('bench flags', () => {
     [['--rounds', 'three'], /--rounds must be a whole number of rounds, 1\.\.10 \(got 'three'\)/],
     [['--rounds=2.5'], /--rounds must be a whole number of rounds/],
     [['--rounds'], /--rounds needs a value/],
+    [['--replicas', '1'], /--replicas must be a whole number of replicas, 2\.\.10 \(1 is what the bench always runs\) \(got '1'\)/],
+    [['--replicas', '11'], /--replicas must be a whole number of replicas, 2\.\.10 .*\(got '11'\)/],
+    [['--replicas=two'], /--replicas must be a whole number of replicas/],
+    [['--replicas', '2.5'], /--replicas must be a whole number of replicas/],
+    [['--replicas', '-2'], /--replicas must be a whole number of replicas/],
+    [['--replicas'], /--replicas needs a value/],
+    [['--replicas', '2', '--replicas', '3'], /--replicas is given twice/],
+    [['--replicas', '2', '--rounds', '2'], /--rounds repeats the cache-on and cache-off passes, which --replicas runs only for the operations --only names/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);
     expect(() => parseBenchArgs(argv)).toThrow(message);
@@ -511,5 +526,100 @@ describe('replica stack plan', () => {
     expect(cart1.spec.readyUrl).toBe('http://127.0.0.1:8003/health/ready');
     expect(plan.processes.every((p) => p.spec.env.SHUTDOWN_DRAIN_SECONDS === String(REPLICA_DRAIN_SECONDS))).toBe(true);
     expect(REPLICA_DRAIN_SECONDS).toBe(3);
+  });
+});
+
+function replicasResult(overrides: Partial<ReplicasResult> = {}): ReplicasResult {
+  const step = (process: string, service: 'router' | 'product' | 'user' | 'cart' | 'order', exitSeconds: number) => ({
+    process,
+    service,
+    exitSeconds,
+    exit: 'exit code 0',
+    drainErrors: 0,
+    readySeconds: 1.25,
+    restartErrors: 0,
+  });
+  return {
+    replicas: 2,
+    operation: 'four-subgraphs',
+    drainSeconds: 3,
+    runs: [
+      { replicas: 1, frontDoor: 'router', load: load(300, { latencyMs: { p50: 100, p95: 150, p99: 200, max: 300, mean: 105 } }) },
+      { replicas: 2, frontDoor: 'HAProxy', load: load(270, { latencyMs: { p50: 110, p95: 190, p99: 260, max: 400, mean: 118 } }) },
+    ],
+    sigterm: {
+      load: load(250, { seconds: 40 }),
+      steps: [
+        step('router-0', 'router', 3.21),
+        step('product-0', 'product', 3.05),
+        step('user-0', 'user', 3.1),
+        step('cart-0', 'cart', 3.04),
+        step('order-0', 'order', 3.5),
+      ],
+    },
+    ...overrides,
+  };
+}
+
+describe('replicas report', () => {
+  const machine = report([]).machine;
+  const opts = report([]).options;
+
+  it('puts one replica beside N with the ratios, says the replicas share the same CPUs, and lists SIGTERM to exit per process', () => {
+    const text = replicasSection(replicasResult(), { machine, options: opts }).join('\n');
+    expect(text).toMatch(/^## Replicas\n/);
+    expect(text).toContain('On 2 CPUs, more replicas compete for the same cores');
+    expect(text).toContain('`npm start -- --replicas 2`');
+    expect(text).toContain('| replicas | front door | req/s | p50 ms | p99 ms | errors |');
+    expect(text).toContain('| 1 | router | 300 | 100 | 200 | 0 |');
+    expect(text).toContain('| 2 | HAProxy → 2 routers | 270 | 110 | 260 | 0 |');
+    expect(text).toContain('| 2 / 1 |  | 0.90× | 1.10× | 1.30× |  |');
+    expect(text).toContain('### SIGTERM to exit under load');
+    expect(text).toContain('SHUTDOWN_DRAIN_SECONDS=3');
+    expect(text).toContain('| process | SIGTERM → exit | exit | errors while draining | ready again after | errors until ready |');
+    expect(text).toContain('| router-0 | 3.21 s | exit code 0 | 0 | 1.3 s | 0 |');
+    expect(text).toContain('| order-0 | 3.50 s | exit code 0 | 0 | 1.3 s | 0 |');
+    expect(text).toContain('The load over the whole phase (40 s, drains and restarts included): 250 req/s, p50 4.0 ms, p99 120 ms, 0 errors.');
+    expect(text).not.toContain('First failed answer');
+  });
+
+  it("prints one line with both sides, the ratio and each service's SIGTERM to exit", () => {
+    expect(replicasLine(replicasResult())).toBe(
+      'replicas: four-subgraph query, 1 replica 300 req/s, p99 200 ms vs 2 replicas 270 req/s, p99 260 ms (0.90× the req/s); ' +
+        'SIGTERM→exit under load: router 3.2 s, product 3.0 s, user 3.1 s, cart 3.0 s, order 3.5 s; 0 errors while draining, 0 until ready again',
+    );
+  });
+
+  it('shows errors during a drain in bold with the first failed answer, and the bench does not pass', () => {
+    const result = replicasResult();
+    result.sigterm.steps[0] = { ...result.sigterm.steps[0]!, drainErrors: 3, restartErrors: 1, firstError: 'HTTP 502: bad gateway' };
+    result.sigterm.load = load(250, { non2xx: 4 });
+    const text = replicasSection(result, { machine, options: opts }).join('\n');
+    expect(text).toContain('| router-0 | 3.21 s | exit code 0 | **3** | 1.3 s | **1** |');
+    expect(text).toContain('**4** (4 non-2xx, 0 GraphQL, 0 socket) errors.');
+    expect(text).toContain('- router-0: HTTP 502: bad gateway');
+    expect(replicasLine(result)).toContain('3 errors while draining, 1 until ready again');
+    expect(benchPassed({ ...report([]), replicas: result })).toBe(false);
+    expect(benchPassed({ ...report([]), replicas: replicasResult() })).toBe(true);
+  });
+
+  it('says why when the comparison or the SIGTERM phase could not run', () => {
+    const missing = replicasResult({ error: '--replicas puts HAProxy in front of the routers, but haproxy is not installed.', runs: [] });
+    expect(replicasSection(missing, { machine, options: opts }).join('\n')).toContain('**Not run**: --replicas puts HAProxy');
+    expect(replicasLine(missing)).toBe('replicas: not run: --replicas puts HAProxy in front of the routers, but haproxy is not installed.');
+    expect(benchPassed({ ...report([]), replicas: missing })).toBe(false);
+    const early = replicasResult({ sigterm: { steps: [], error: 'user-0 exited unexpectedly (exit code 1)' } });
+    expect(replicasSection(early, { machine, options: opts }).join('\n')).toContain('**Stopped early**: user-0 exited unexpectedly');
+    expect(replicasLine(early)).toContain('SIGTERM phase not run; stopped early: user-0 exited unexpectedly');
+  });
+
+  it('in the whole report: only the replicas section when no operation ran, after the others when some did', () => {
+    const alone = formatMarkdown({ ...report([]), replicas: replicasResult() });
+    expect(alone).toContain('## Replicas');
+    expect(alone).not.toContain('## Throughput and latency');
+    expect(alone).not.toContain('## Targets');
+    const both = formatMarkdown({ ...report(goodRuns()), replicas: replicasResult() });
+    expect(both.indexOf('## Targets')).toBeLessThan(both.indexOf('## Replicas'));
+    expect(formatMarkdown(report(goodRuns()))).not.toContain('Replicas');
   });
 });

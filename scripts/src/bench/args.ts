@@ -1,5 +1,6 @@
 import { UsageError } from '../cli';
 import type { DatasetSpec } from '../seed/dataset';
+import { MAX_REPLICAS } from '../start/plan';
 import { OPERATION_IDS } from './operations';
 
 export interface BenchOptions {
@@ -24,6 +25,11 @@ export interface BenchOptions {
   only: string[];
   /** Where the .json and .md results go (relative to the repository root). */
   outDir: string;
+  /**
+   * Compare the four-subgraph query on one replica with this many of every process behind
+   * HAProxy, and time each service's SIGTERM to exit under load; undefined: no comparison.
+   */
+  replicas: number | undefined;
 }
 
 // 32 connections: throughput is compared at saturation. A request through the router makes two
@@ -69,13 +75,18 @@ Load:
   --only IDS        comma-separated operations: ${OPERATION_IDS.join(', ')}
   --rounds N        repeat the cache-on and cache-off passes N times, alternating on, off, on, off…
                     (default ${BENCH_DEFAULTS.rounds}, at most ${MAX_ROUNDS}); targets (b) and (c) take the median of each round's ratio
+Replicas:
+  --replicas N      also run the four-subgraph query on N (2 to ${MAX_REPLICAS}) replicas of every subgraph and router
+                    behind HAProxy, beside 1 replica, and time each service's SIGTERM to exit under that load;
+                    runs only this unless --only names operations too
 Where:
-  --port N          router on N, product N+1, user N+2, cart N+3, order N+4 (default: free ports)
+  --port N          router on N, product N+1, user N+2, cart N+3, order N+4 (default: free ports); with --replicas,
+                    HAProxy on N, replica 0 of each subgraph on N+1…N+4, the other processes on free ports
   --prefix NAME     databases NAME_<service>, Redis keys NAME:, RabbitMQ NAME.events (default ${BENCH_DEFAULTS.prefix})
   --out DIR         results folder (default ${BENCH_DEFAULTS.outDir})
 Exit code 1 when an operation answered with errors or a target failed; 2 for bad flags.`;
 
-type Kind = 'count' | 'seconds' | 'seconds0' | 'rounds' | 'port' | 'name' | 'list' | 'path' | 'flag';
+type Kind = 'count' | 'seconds' | 'seconds0' | 'rounds' | 'replicas' | 'port' | 'name' | 'list' | 'path' | 'flag';
 
 const FLAGS: Record<string, Kind> = {
   '--products': 'count',
@@ -87,6 +98,7 @@ const FLAGS: Record<string, Kind> = {
   '--warmup': 'seconds0',
   '--connections': 'count',
   '--rounds': 'rounds',
+  '--replicas': 'replicas',
   '--port': 'port',
   '--prefix': 'name',
   '--only': 'list',
@@ -110,6 +122,8 @@ function parseValue(flag: string, kind: Kind, value: string): number | string | 
       return integer(0, 600, 'a whole number of seconds, 0..600');
     case 'rounds':
       return integer(1, MAX_ROUNDS, `a whole number of rounds, 1..${MAX_ROUNDS}`);
+    case 'replicas':
+      return integer(2, MAX_REPLICAS, `a whole number of replicas, 2..${MAX_REPLICAS} (1 is what the bench always runs)`);
     case 'port':
       return integer(1, 65_531, 'a port number up to 65531 (it uses five from there)');
     case 'name':
@@ -170,6 +184,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (dataset.products < needProducts)
     throw new UsageError(`--products must be at least ${needProducts}: bench-user-1's cart holds ${BIG_CART_LINES} distinct products`);
 
+  const only = (given.get('--only') as string[] | undefined) ?? [];
+  if (given.has('--replicas') && given.has('--rounds') && only.length === 0)
+    throw new UsageError('--rounds repeats the cache-on and cache-off passes, which --replicas runs only for the operations --only names');
+
   return {
     dataset,
     duration: number('--duration', BENCH_DEFAULTS.duration),
@@ -179,7 +197,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     fresh: given.has('--fresh'),
     basePort: given.get('--port') as number | undefined,
     prefix: (given.get('--prefix') as string | undefined) ?? BENCH_DEFAULTS.prefix,
-    only: (given.get('--only') as string[] | undefined) ?? [],
+    only,
     outDir: (given.get('--out') as string | undefined) ?? BENCH_DEFAULTS.outDir,
+    replicas: given.get('--replicas') as number | undefined,
   };
 }

@@ -13,8 +13,10 @@ import { diffHostCpu, readHostCpu } from './host-cpu';
 import { answerProblem, loadErrors, routerPlan, runLoad, sendOne, signedPlan, type RequestPlan } from './load';
 import { diffSnapshots, readSnapshot, totalOf, type Snapshot } from './metrics';
 import { OPERATIONS, type Operation } from './operations';
-import { benchPassed, formatMarkdown } from './report';
-import { cacheHitRatio, sqlPerRequest, type BenchReport, type RunResult, type Via } from './results';
+import { startReplicaStack, REPLICA_DRAIN_SECONDS, type ReplicaStack } from './replica-stack';
+import { loadFrontDoor, sigtermUnderLoad } from './replicas';
+import { benchPassed, formatMarkdown, replicasLine } from './report';
+import { cacheHitRatio, sqlPerRequest, type BenchReport, type ReplicasResult, type RunResult, type Via } from './results';
 import { bumpCacheGenerations, choosePorts, generateJwtKeys, startBenchStack, type BenchSetup, type BenchStack, type ServiceName } from './stack';
 import { evaluateTargets } from './targets';
 
@@ -151,6 +153,74 @@ function passLabel(round: number, rounds: number, cacheEnabled: boolean): string
   return `${rounds > 1 ? `round ${round}/${rounds}, ` : ''}cache ${cacheEnabled ? 'on' : 'off'}`;
 }
 
+/**
+ * --replicas: the four-subgraph query on the one-replica stack (the router is the front door),
+ * then on N replicas of everything behind HAProxy, each loaded as one run; then, on the same
+ * N-replica stack, SIGTERM to one replica of each service in turn under that load.
+ */
+async function compareReplicas(
+  options: BenchOptions,
+  count: number,
+  setup: BenchSetup,
+  context: {
+    bigCartLines: number;
+    log: (text: string) => void;
+    logPath: string;
+    firstStackUp: (routerUrl: string, crashed: Promise<never>) => Promise<Callers>;
+    setCurrent: (stack: Pick<BenchStack, 'stop'> | undefined) => void;
+  },
+): Promise<ReplicasResult> {
+  const operation = OPERATIONS.find((op) => op.id === 'four-subgraphs')!;
+  const result: ReplicasResult = { replicas: count, operation: operation.id, drainSeconds: REPLICA_DRAIN_SECONDS, runs: [], sigterm: { steps: [] } };
+  const run = { options, operation, bigCartLines: context.bigCartLines, say };
+  const bodies = bodiesOf(operation, []);
+
+  await bumpCacheGenerations(process.env.REDIS_URL, options.prefix);
+  say(`[replicas 1/2] starting one process of each service; logs in ${relative(process.cwd(), context.logPath)}`);
+  const one = await startBenchStack(setup, true, context.log);
+  context.setCurrent(one);
+  try {
+    const callers = await context.firstStackUp(one.routerUrl, one.crashed);
+    const plan = routerPlan(one.routerUrl, bodies, callers.rotating);
+    result.runs.push(
+      await loadFrontDoor(run, { replicas: 1, frontDoor: 'router' }, plan, one.crashed, `[replicas 1/2] ${operation.title}, 1 replica, via the router`),
+    );
+  } finally {
+    await one.stop();
+    context.setCurrent(undefined);
+  }
+
+  await bumpCacheGenerations(process.env.REDIS_URL, options.prefix);
+  say(`[replicas 2/2] starting ${count} replicas of every subgraph and router, and HAProxy in front of the routers`);
+  let many: ReplicaStack;
+  try {
+    many = await startReplicaStack(setup, count, context.log);
+  } catch (error) {
+    say(`[replicas 2/2] ${(error as Error).message}`);
+    return { ...result, error: (error as Error).message };
+  }
+  context.setCurrent(many);
+  try {
+    const callers = await context.firstStackUp(many.frontDoorUrl, many.crashed);
+    const plan = routerPlan(many.frontDoorUrl, bodies, callers.rotating);
+    result.runs.push(
+      await loadFrontDoor(
+        run,
+        { replicas: count, frontDoor: 'HAProxy' },
+        plan,
+        many.crashed,
+        `[replicas 2/2] ${operation.title}, ${count} replicas, via HAProxy`,
+      ),
+    );
+    say(`[replicas SIGTERM] with SHUTDOWN_DRAIN_SECONDS=${REPLICA_DRAIN_SECONDS}, one replica of each service in turn, under the same load`);
+    result.sigterm = await sigtermUnderLoad(many, plan, run);
+  } finally {
+    await many.stop();
+    context.setCurrent(undefined);
+  }
+  return result;
+}
+
 function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -190,7 +260,7 @@ runCli(async () => {
     baseEnv: process.env,
   };
 
-  let current: BenchStack | undefined;
+  let current: Pick<BenchStack, 'stop'> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     say(`${signal}: stopping the bench stack`);
     void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
@@ -205,16 +275,36 @@ runCli(async () => {
     databasesOpen = false;
   };
   const runs: RunResult[] = [];
+  let replicas: ReplicasResult | undefined;
   let eventDrainSeconds = 0;
+  let eventsApplied = false;
   let rotationUsers = 0;
   try {
     const skus = await sampleSkus(dataset.dbs, ROTATING_SKUS);
-    const operations = OPERATIONS.filter((op) => options.only.length === 0 || options.only.includes(op.id));
+    // With --replicas, only what --only names besides the replicas comparison.
+    const operations = OPERATIONS.filter((op) => (options.only.length === 0 ? options.replicas === undefined : options.only.includes(op.id)));
     const perPass = operations.reduce((n, op) => n + (op.direct ? 2 : 1), 0);
     const bigCartLines = bigCartLinesFor(options.dataset);
     let callers: Callers | undefined;
 
-    for (const { round, cacheEnabled } of passesOf(options.rounds)) {
+    /** On the first stack up: the dataset's events applied, then the bench users signed in, once each. */
+    const firstStackUp = async (routerUrl: string, crashed: Promise<never>): Promise<Callers> => {
+      if (!eventsApplied) {
+        eventDrainSeconds = await waitForEventBacklog(dataset.dbs, say, crashed);
+        if (eventDrainSeconds > 1) say(`seeded product events applied in ${eventDrainSeconds.toFixed(0)} s`);
+        eventsApplied = true;
+        // Only the services use Postgres from here on.
+        await closeDataset();
+      }
+      if (!callers) {
+        callers = await logInCallers(routerUrl, options.dataset.users);
+        rotationUsers = callers.rotating.length;
+        say(`signed in ${callers.rotating.length + 1} bench users through the router`);
+      }
+      return callers;
+    };
+
+    for (const { round, cacheEnabled } of operations.length > 0 ? passesOf(options.rounds) : []) {
       const pass = passLabel(round, options.rounds, cacheEnabled);
       // A clean cache at start: also orphans entries left by an earlier dataset.
       await bumpCacheGenerations(process.env.REDIS_URL, options.prefix);
@@ -226,31 +316,33 @@ runCli(async () => {
       const stack = await startBenchStack(setup, cacheEnabled, (text) => serviceLog.write(text));
       current = stack;
       try {
-        // Once, in the first pass: the dataset's events are applied by then and stay applied.
-        if (round === 1 && cacheEnabled) {
-          eventDrainSeconds = await waitForEventBacklog(dataset.dbs, say, stack.crashed);
-          if (eventDrainSeconds > 1) say(`seeded product events applied in ${eventDrainSeconds.toFixed(0)} s`);
-          // Only the services use Postgres from here on.
-          await closeDataset();
-        }
-        if (!callers) {
-          callers = await logInCallers(stack.routerUrl, options.dataset.users);
-          rotationUsers = callers.rotating.length;
-          say(`signed in ${callers.rotating.length + 1} bench users through the router`);
-        }
+        // The first stack waits for the dataset's events to be applied (they stay applied) and signs the users in.
+        const signedIn = await firstStackUp(stack.routerUrl, stack.crashed);
         let index = 0;
         for (const operation of operations) {
           for (const via of operation.direct ? (['router', 'product subgraph'] as const) : (['router'] as const)) {
             index += 1;
             const label = `[${pass} ${index}/${perPass}] ${operation.title} via ${via}`;
             say(`${label}: ${options.warmup > 0 ? `${options.warmup} s warm-up, ` : ''}${options.duration} s…`);
-            runs.push(await runOne({ options, setup, stack, callers, skus, bigCartLines, round }, operation, via, label));
+            runs.push(await runOne({ options, setup, stack, callers: signedIn, skus, bigCartLines, round }, operation, via, label));
           }
         }
       } finally {
         await stack.stop();
         current = undefined;
       }
+    }
+
+    if (options.replicas !== undefined) {
+      replicas = await compareReplicas(options, options.replicas, setup, {
+        bigCartLines,
+        log: (text) => serviceLog.write(text),
+        logPath,
+        firstStackUp,
+        setCurrent: (stack) => {
+          current = stack;
+        },
+      });
     }
   } finally {
     await closeDataset();
@@ -285,6 +377,7 @@ runCli(async () => {
     totalSeconds: (finished.getTime() - started.getTime()) / 1000,
     runs,
     targets: evaluateTargets(runs),
+    ...(replicas ? { replicas } : {}),
   };
   const markdown = formatMarkdown(report);
   const jsonPath = join(outDir, `${stamp}.json`);
@@ -292,10 +385,11 @@ runCli(async () => {
   writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(mdPath, markdown);
   process.stdout.write(`\n${markdown}\n`);
+  if (replicas) process.stdout.write(`${replicasLine(replicas)}\n`);
   const passed = benchPassed(report);
   say(
     `results: ${relative(process.cwd(), jsonPath)}, ${relative(process.cwd(), mdPath)}; ` +
-      (passed ? 'all targets met' : 'a target failed or an operation answered with errors'),
+      (passed ? (runs.length > 0 ? 'all targets met' : 'every load answered cleanly') : 'a target failed or an operation answered with errors'),
   );
   return passed ? 0 : 1;
 });

@@ -2,7 +2,7 @@ import { SUBGRAPH_NAMES } from '../subgraphs';
 import { loadErrors } from './load';
 import { totalOf, type Snapshot } from './metrics';
 import { OPERATION_IDS } from './operations';
-import { cacheHitRatio, cpuMsPerRequest, findRun, sqlPerRequest, type BenchReport, type RunResult } from './results';
+import { cacheHitRatio, cpuMsPerRequest, findRun, sqlPerRequest, type BenchReport, type ReplicaRun, type ReplicasResult, type RunResult } from './results';
 import { median } from './stats';
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
@@ -187,6 +187,14 @@ export function formatMarkdown(report: BenchReport): string {
       `(1-minute load average ${report.machine.loadAverage.atStart.toFixed(1)} at the start, ${report.machine.loadAverage.atEnd.toFixed(1)} at the end). ` +
       `Whole run ${(report.totalSeconds / 60).toFixed(1)} min.`,
   );
+  if (runs.length > 0) lines.push(...runSections(report, runs, withRound));
+  if (report.replicas) lines.push('', ...replicasSection(report.replicas, report));
+  return lines.join('\n') + '\n';
+}
+
+/** Throughput, CPU, router overhead, statements, targets and errors of the operation runs. */
+function runSections(report: BenchReport, runs: RunResult[], withRound: boolean): string[] {
+  const lines: string[] = [];
   lines.push('');
   lines.push('## Throughput and latency');
   lines.push('');
@@ -280,10 +288,140 @@ export function formatMarkdown(report: BenchReport): string {
           (run.error ?? run.load?.firstError ?? 'errors during load'),
       );
   }
-  return lines.join('\n') + '\n';
+  return lines;
+}
+
+const times = (ratio: number) => `${ratio.toFixed(2)}×`;
+const errorCell = (load: NonNullable<ReplicaRun['load']>) => {
+  const errors = loadErrors(load);
+  return errors === 0 ? '0' : `**${errors}** (${load.non2xx} non-2xx, ${load.graphqlErrors} GraphQL, ${load.socketErrors} socket)`;
+};
+const frontDoorLabel = (run: ReplicaRun) => (run.frontDoor === 'router' ? 'router' : `HAProxy → ${run.replicas} routers`);
+const countCell = (n: number) => (n === 0 ? '0' : `**${n}**`);
+
+/** The one and the N replica runs, when both loaded. */
+function replicaPair(
+  result: ReplicasResult,
+): { one: Required<Pick<ReplicaRun, 'load'>> & ReplicaRun; many: Required<Pick<ReplicaRun, 'load'>> & ReplicaRun } | null {
+  const one = result.runs.find((run) => run.replicas === 1);
+  const many = result.runs.find((run) => run.replicas === result.replicas);
+  return one?.load && many?.load ? { one: { ...one, load: one.load }, many: { ...many, load: many.load } } : null;
+}
+
+/** The "Replicas" section: one replica beside N on the four-subgraph query, then SIGTERM to exit of each service under load. */
+export function replicasSection(result: ReplicasResult, report: Pick<BenchReport, 'machine' | 'options'>): string[] {
+  const n = result.replicas;
+  const { duration, warmup, connections } = report.options;
+  const cpus = report.machine.cpus;
+  const lines: string[] = ['## Replicas', ''];
+  lines.push(
+    `The four-subgraph query (cache on, tokens rotated) through the front door for ${duration} s after ${warmup} s warm-up on ` +
+      `${connections} connections: first one process of each service, the router taking the requests itself; then ${n} replicas ` +
+      `of every subgraph and of the router, behind HAProxy configured as \`npm start -- --replicas ${n}\` configures it. ` +
+      `On ${cpus} CPU${cpus === 1 ? '' : 's'}, more replicas compete for the same cores: the ${n * 5} processes, HAProxy and ` +
+      'the load generator all share them, so the second row shows what replicas cost or gain on this machine, not what they would add on more cores.',
+  );
+  lines.push('');
+  if (result.error) {
+    lines.push(`**Not run**: ${result.error}`);
+    return lines;
+  }
+  const rows = result.runs.map((run) =>
+    run.load
+      ? [String(run.replicas), frontDoorLabel(run), rps(run.load.rps), ms(run.load.latencyMs.p50), ms(run.load.latencyMs.p99), errorCell(run.load)]
+      : [String(run.replicas), frontDoorLabel(run), 'not run', '', '', `answer: ${(run.error ?? '').replace(/\|/g, '/')}`],
+  );
+  const pair = replicaPair(result);
+  if (pair) {
+    const { one, many } = pair;
+    rows.push([
+      `${n} / 1`,
+      '',
+      one.load.rps > 0 ? times(many.load.rps / one.load.rps) : '–',
+      one.load.latencyMs.p50 > 0 ? times(many.load.latencyMs.p50 / one.load.latencyMs.p50) : '–',
+      one.load.latencyMs.p99 > 0 ? times(many.load.latencyMs.p99 / one.load.latencyMs.p99) : '–',
+      '',
+    ]);
+  }
+  lines.push(table(['replicas', 'front door', 'req/s', 'p50 ms', 'p99 ms', 'errors'], ['r', 'l', 'r', 'r', 'r', 'r'], rows));
+  lines.push('');
+  lines.push('### SIGTERM to exit under load');
+  lines.push('');
+  lines.push(
+    `In the ${n}-replica stack, every process with SHUTDOWN_DRAIN_SECONDS=${result.drainSeconds}: while the same query ran through HAProxy ` +
+      `on ${connections} connections, replica 0 of each service in turn was sent SIGTERM and waited for until it exited, then started ` +
+      'again and waited for until its /health/ready answered 200, with a few seconds of load before the next. ' +
+      `A process drains for ${result.drainSeconds} s (it answers 503 to its checks and to new requests, which HAProxy or the routers send ` +
+      'to another replica), then closes its listener, finishes what is in flight and exits. Errors are the answers the load saw fail ' +
+      'in each window; 0 is what a rolling restart should give.',
+  );
+  lines.push('');
+  const { sigterm } = result;
+  if (sigterm.steps.length) {
+    lines.push(
+      table(
+        ['process', 'SIGTERM → exit', 'exit', 'errors while draining', 'ready again after', 'errors until ready'],
+        ['l', 'r', 'l', 'r', 'r', 'r'],
+        sigterm.steps.map((step) => [
+          step.process,
+          `${step.exitSeconds.toFixed(2)} s`,
+          step.exit,
+          countCell(step.drainErrors),
+          step.readySeconds === null ? 'not ready' : `${step.readySeconds.toFixed(1)} s`,
+          countCell(step.restartErrors),
+        ]),
+      ),
+    );
+    lines.push('');
+  }
+  if (sigterm.load) {
+    const load = sigterm.load;
+    lines.push(
+      `The load over the whole phase (${load.seconds.toFixed(0)} s, drains and restarts included): ${rps(load.rps)} req/s, ` +
+        `p50 ${ms(load.latencyMs.p50)} ms, p99 ${ms(load.latencyMs.p99)} ms, ${errorCell(sigterm.load)} errors.`,
+    );
+  }
+  if (sigterm.error) lines.push('', `**Stopped early**: ${sigterm.error}`);
+  const firstErrors = sigterm.steps.filter((step) => step.firstError);
+  if (firstErrors.length) {
+    lines.push('', 'First failed answer in each window that had one:', '');
+    for (const step of firstErrors) lines.push(`- ${step.process}: ${step.firstError}`);
+  }
+  return lines;
+}
+
+/** The one line the bench prints about the replicas on stdout. */
+export function replicasLine(result: ReplicasResult): string {
+  if (result.error) return `replicas: not run: ${result.error}`;
+  const side = (run: ReplicaRun) =>
+    run.load
+      ? `${run.replicas} replica${run.replicas === 1 ? '' : 's'} ${rps(run.load.rps)} req/s, p99 ${ms(run.load.latencyMs.p99)} ms`
+      : `${run.replicas} replica${run.replicas === 1 ? '' : 's'} not run`;
+  const pair = replicaPair(result);
+  const ratio = pair && pair.one.load.rps > 0 ? ` (${times(pair.many.load.rps / pair.one.load.rps)} the req/s)` : '';
+  const steps = result.sigterm.steps;
+  const exits = steps.map((step) => `${step.service} ${step.exitSeconds.toFixed(1)} s`).join(', ');
+  const drainErrors = steps.reduce((sum, step) => sum + step.drainErrors, 0);
+  const restartErrors = steps.reduce((sum, step) => sum + step.restartErrors, 0);
+  return (
+    `replicas: four-subgraph query, ${result.runs.map(side).join(' vs ')}${ratio}; ` +
+    (steps.length ? `SIGTERM→exit under load: ${exits}; ${drainErrors} errors while draining, ${restartErrors} until ready again` : 'SIGTERM phase not run') +
+    (result.sigterm.error ? `; stopped early: ${result.sigterm.error}` : '')
+  );
+}
+
+/** Whether the replicas part answered cleanly: both loads, and no failed answer during the SIGTERM phase. */
+export function replicasPassed(result: ReplicasResult): boolean {
+  if (result.error || result.sigterm.error || !result.sigterm.load || loadErrors(result.sigterm.load) > 0) return false;
+  if (result.sigterm.steps.some((step) => step.drainErrors + step.restartErrors > 0 || step.readySeconds === null)) return false;
+  return result.runs.every((run) => !run.error && run.load && loadErrors(run.load) === 0);
 }
 
 /** Whether the bench passed: every run answered cleanly and every target that ran passed. */
 export function benchPassed(report: BenchReport): boolean {
-  return report.runs.every((run) => !run.error && (!run.load || loadErrors(run.load) === 0)) && report.targets.every((t) => t.status !== 'fail');
+  return (
+    report.runs.every((run) => !run.error && (!run.load || loadErrors(run.load) === 0)) &&
+    report.targets.every((t) => t.status !== 'fail') &&
+    (!report.replicas || replicasPassed(report.replicas))
+  );
 }

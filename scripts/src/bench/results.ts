@@ -32,6 +32,53 @@ export interface TargetResult {
   detail: string;
 }
 
+/** One side of the replicas comparison: the four-subgraph query through the stack's front door. */
+export interface ReplicaRun {
+  replicas: number;
+  /** The router itself with one replica; HAProxy in front of the routers with more. */
+  frontDoor: 'router' | 'HAProxy';
+  load?: LoadResult;
+  /** Set when the load did not run: its verification request did not answer cleanly. */
+  error?: string;
+}
+
+/** One process sent SIGTERM while the load ran through HAProxy, then started again. */
+export interface SigtermStep {
+  /** router-0, product-0, … */
+  process: string;
+  service: ServiceName;
+  /** From the SIGTERM to the process's exit. */
+  exitSeconds: number;
+  /** How it exited: "exit code 0", or "signal SIGKILL" when it outlived its shutdown budget. */
+  exit: string;
+  /** Failed answers the load saw between the SIGTERM and the exit. */
+  drainErrors: number;
+  /** From the exit until the process started again answered /health/ready with 200; null when it never did. */
+  readySeconds: number | null;
+  /** Failed answers the load saw from the exit until then. */
+  restartErrors: number;
+  /** The first failed answer of either window. */
+  firstError?: string;
+}
+
+export interface ReplicasResult {
+  replicas: number;
+  operation: OperationId;
+  /** SHUTDOWN_DRAIN_SECONDS of the replica stack. */
+  drainSeconds: number;
+  /** One replica, then `replicas`. */
+  runs: ReplicaRun[];
+  sigterm: {
+    /** The load through HAProxy over the whole phase, drains and restarts included. */
+    load?: LoadResult;
+    steps: SigtermStep[];
+    /** Set when the phase stopped early: why. */
+    error?: string;
+  };
+  /** Set when the comparison could not run at all (HAProxy missing, a process did not start): why. */
+  error?: string;
+}
+
 export interface BenchReport {
   startedAt: string;
   finishedAt: string;
@@ -54,6 +101,8 @@ export interface BenchReport {
   totalSeconds: number;
   runs: RunResult[];
   targets: TargetResult[];
+  /** With --replicas: one replica beside N, and SIGTERM to exit under load. */
+  replicas?: ReplicasResult;
 }
 
 /**
