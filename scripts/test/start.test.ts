@@ -146,10 +146,22 @@ describe('npm start', () => {
     expect(me.data.me.cart.items[0].product.name).toBe(product.name);
   }, 60_000);
 
-  it('starts a subgraph killed with SIGKILL again, and the shop keeps running', async () => {
+  it('starts a subgraph killed with SIGKILL again; meanwhile the router answers partial data, then full data', async () => {
+    const login = await routerRequest(router, 'mutation($input: LogInInput!) { logIn(input: $input) { accessToken } }', {
+      input: { email: 'customer@example.com', password: 'customer-password' },
+    });
+    const token = login.data.logIn.accessToken as string;
+    const ME = '{ me { name } products(first: 1) { edges { node { name } } } }';
     const pid = Number(new RegExp(`product +http://127\\.0\\.0\\.1:${ports.product}/graphql +pid (\\d+)`).exec(started.output())?.[1]);
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
+    // Before the supervisor has it back (0.5 s, then its start-up): the user subgraph's part
+    // answers, the product subgraph's is null with an error.
+    const partial = await routerRequest(router, ME, {}, token);
+    expect(partial.status).toBe(200);
+    expect(partial.data.me.name).toBe('Casey Customer');
+    expect(partial.data.products).toBeNull();
+    expect(partial.errors?.length).toBeGreaterThan(0);
     await eventually(
       async () =>
         expect(started.output()).toMatch(/supervisor: product exited \(signal SIGKILL, pid \d+, after [0-9.]+ s\) after it was ready; restarting it in 0\.5 s/),
@@ -163,6 +175,9 @@ describe('npm start', () => {
     const products = await routerRequest(router, '{ products(first: 2) { edges { node { name } } } }');
     expect(products.errors).toBeUndefined();
     expect(products.data.products.edges).toHaveLength(2);
+    const full = await routerRequest(router, ME, {}, token);
+    expect(full.errors).toBeUndefined();
+    expect(full.data.products.edges[0].node.name).toEqual(expect.any(String));
   }, 90_000);
 
   it('Ctrl-C stops every service and exits 0', async () => {
