@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
@@ -19,6 +19,8 @@ export default defineConfig({
       'test/**/*.test.ts',
       'scripts/test/**/*.test.ts',
     ],
+    // Run by themselves after the rest (vitest.scale.config.mts).
+    exclude: [...configDefaults.exclude, 'test/scale/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
