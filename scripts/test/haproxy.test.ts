@@ -72,6 +72,11 @@ describe('the HAProxy configuration (npm start --replicas)', () => {
     expect(haproxyConfig({ ...TWO_ROUTERS, maxBodyBytes: 1_000_000 })).toContain('tune.bufsize 1048576');
   });
 
+  it("tells clients to drop an idle connection well before HAProxy closes it, not the routers' 65 s", () => {
+    expect(section(config, 'defaults')).toContain('timeout http-keep-alive 10s');
+    expect(section(config, 'frontend shop')).toContain('http-response set-header Keep-Alive timeout=5');
+  });
+
   it('tells the routers the client address, balances round robin, reuses connections safely', () => {
     expect(section(config, 'defaults')).toContain('option forwardfor');
     const backend = section(config, 'backend routers');
@@ -91,7 +96,7 @@ describe('the HAProxy configuration (npm start --replicas)', () => {
   });
 
   it('listens on the front door and lists every router by its name', () => {
-    expect(section(config, 'frontend shop')).toEqual(['bind 127.0.0.1:4000', 'default_backend routers']);
+    expect(section(config, 'frontend shop').filter((line) => !line.startsWith('http-response'))).toEqual(['bind 127.0.0.1:4000', 'default_backend routers']);
     expect(section(config, 'backend routers').filter((line) => line.startsWith('server '))).toEqual([
       'server router-0 127.0.0.1:4010',
       'server router-1 127.0.0.1:4011',

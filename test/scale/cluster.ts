@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestRun, eventually, freePort, type TestRun } from '@shop/testing';
@@ -65,6 +65,8 @@ export async function startCluster(replicas: number): Promise<Cluster> {
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGINT');
     const code = await exited;
+    // For a look at what every process said (HAProxy's state changes, the services' warnings).
+    if (process.env.SCALE_OUTPUT_FILE) writeFileSync(process.env.SCALE_OUTPUT_FILE, output);
     await run.cleanup();
     rmSync(secretsDir, { recursive: true, force: true });
     return code;

@@ -83,6 +83,10 @@ export function haproxyConfig(options: HaproxyOptions): string {
     '',
     'frontend shop',
     `  bind ${address(options.bind)}`,
+    // The routers tell their own client (HAProxy) to keep a connection 65 s (Keep-Alive:
+    // timeout=65); passed on, a client would reuse a connection HAProxy has closed after its own
+    // idle timeout and lose the request. Clients are told half of HAProxy's instead.
+    `  http-response set-header Keep-Alive timeout=${Math.max(1, Math.floor(s.keepAliveTimeoutMs / 2000))}`,
     '  default_backend routers',
     '',
     'backend routers',
