@@ -13,7 +13,7 @@ import {
   type Redis,
 } from '@shop/runtime';
 import { createApolloServer } from './apollo-server';
-import { subgraphUrls, type RouterConfig } from './config';
+import { subgraphTimeouts, subgraphUrls, type RouterConfig } from './config';
 import { applyCors, applyNoStoreDefault } from './cors';
 import { createEntityCaches, type EntityCaches } from './entity-cache';
 import { createFrontDoor } from './front-door';
@@ -64,7 +64,9 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
       supergraph,
       urls: subgraphUrls(config),
       signingSecret: signingSecret!,
-      timeoutMs: config.ROUTER_SUBGRAPH_TIMEOUT_MS,
+      timeoutMs: subgraphTimeouts(config),
+      requestTimeoutMs: config.ROUTER_REQUEST_TIMEOUT_MS,
+      breaker: { failures: config.ROUTER_BREAKER_FAILURES, openMs: config.ROUTER_BREAKER_OPEN_SECONDS * 1_000 },
       entityCaches,
       log,
       registry: metrics.registry,
@@ -104,9 +106,10 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
         apollo,
         maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
         context: async (req, _body, scope, parsedBody) => {
+          const receivedAt = Date.now();
           const admission = frontDoor.admit(req, parsedBody, scope.trace.traceId);
           const authorization = req.headers.authorization;
-          return { scope, identity: await verifyToken(authorization), frontDoor: admission };
+          return { scope, identity: await verifyToken(authorization), frontDoor: admission, receivedAt };
         },
       },
     });

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@shop/runtime';
-import { parseConfig, subgraphUrls } from './config';
+import { parseConfig, subgraphTimeouts, subgraphUrls } from './config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -43,7 +43,11 @@ describe('router config', () => {
     expect(config.ROUTER_SANDBOX).toBeUndefined();
     expect(config.ROUTER_PERSISTED_QUERIES_MANIFESTS).toEqual([resolve(__dirname, '../../schema/persisted-queries')]);
     expect(config.ROUTER_SUPERGRAPH_PATH).toBe(resolve(__dirname, '../../schema/supergraph.graphql'));
-    expect(config.ROUTER_SUBGRAPH_TIMEOUT_MS).toBe(30_000);
+    expect(config.ROUTER_SUBGRAPH_TIMEOUT_MS).toBe(5_000);
+    expect(subgraphTimeouts(config)).toEqual({ default: 5_000, subgraphs: {} });
+    expect(config.ROUTER_REQUEST_TIMEOUT_MS).toBe(10_000);
+    expect(config.ROUTER_BREAKER_FAILURES).toBe(5);
+    expect(config.ROUTER_BREAKER_OPEN_SECONDS).toBe(5);
     // No subgraph URL by default: the supergraph's own URL for each subgraph is used.
     expect(subgraphUrls(config)).toEqual({});
   });
@@ -77,6 +81,24 @@ describe('router config', () => {
       user: ['http://user:4002/graphql'],
     });
     expect(config.ROUTER_SUBGRAPH_TIMEOUT_MS).toBe(2_500);
+  });
+
+  it('reads the subgraph timeout, each subgraph’s own where given (blank is unset), the request deadline and the breaker settings', () => {
+    const config = parseConfig({
+      ROUTER_SUBGRAPH_TIMEOUT_MS: '3000',
+      ROUTER_SUBGRAPH_PRODUCT_TIMEOUT_MS: '800',
+      ROUTER_SUBGRAPH_ORDER_TIMEOUT_MS: '12000',
+      ROUTER_SUBGRAPH_CART_TIMEOUT_MS: '',
+      ROUTER_REQUEST_TIMEOUT_MS: '15000',
+      ROUTER_BREAKER_FAILURES: '3',
+      ROUTER_BREAKER_OPEN_SECONDS: '10',
+    });
+    expect(subgraphTimeouts(config)).toEqual({ default: 3_000, subgraphs: { product: 800, order: 12_000 } });
+    expect(config).toMatchObject({ ROUTER_REQUEST_TIMEOUT_MS: 15_000, ROUTER_BREAKER_FAILURES: 3, ROUTER_BREAKER_OPEN_SECONDS: 10 });
+    expect(problems({ ROUTER_SUBGRAPH_USER_TIMEOUT_MS: '0' })[0]).toMatch(/^ROUTER_SUBGRAPH_USER_TIMEOUT_MS: /);
+    expect(problems({ ROUTER_SUBGRAPH_CART_TIMEOUT_MS: 'soon' })[0]).toMatch(/^ROUTER_SUBGRAPH_CART_TIMEOUT_MS: /);
+    expect(problems({ ROUTER_BREAKER_FAILURES: '0' })[0]).toMatch(/^ROUTER_BREAKER_FAILURES: /);
+    expect(problems({ ROUTER_REQUEST_TIMEOUT_MS: '-5' })[0]).toMatch(/^ROUTER_REQUEST_TIMEOUT_MS: /);
   });
 
   it('audits persisted queries in production unless told otherwise', () => {

@@ -62,6 +62,9 @@ const replicaUrls = z
     return urls;
   });
 
+/** A whole number above 0, or unset (blank counts as unset). */
+const optionalPositiveInt = z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().positive().optional());
+
 const origin = z.string().refine((value) => {
   try {
     return new URL(value).origin === value;
@@ -86,7 +89,18 @@ export const routerEnvSchema = z.object({
   ROUTER_SUBGRAPH_CART_URL: replicaUrls,
   ROUTER_SUBGRAPH_ORDER_URL: replicaUrls,
   /** Longest wait for a subgraph replica's answer headers, then between body chunks; past it, the fetch failed. */
-  ROUTER_SUBGRAPH_TIMEOUT_MS: positiveInt(30_000),
+  ROUTER_SUBGRAPH_TIMEOUT_MS: positiveInt(5_000),
+  /** Per subgraph, instead of ROUTER_SUBGRAPH_TIMEOUT_MS; unset, that one. */
+  ROUTER_SUBGRAPH_PRODUCT_TIMEOUT_MS: optionalPositiveInt,
+  ROUTER_SUBGRAPH_USER_TIMEOUT_MS: optionalPositiveInt,
+  ROUTER_SUBGRAPH_CART_TIMEOUT_MS: optionalPositiveInt,
+  ROUTER_SUBGRAPH_ORDER_TIMEOUT_MS: optionalPositiveInt,
+  /** The whole client request's deadline: fetches still out then are aborted, and their fields get TIMEOUT errors. */
+  ROUTER_REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  /** Consecutive failures or timeouts of a subgraph replica that open its circuit breaker. */
+  ROUTER_BREAKER_FAILURES: positiveInt(5),
+  /** How long an open breaker keeps fetches off its replica before one probe fetch may go (half-open). */
+  ROUTER_BREAKER_OPEN_SECONDS: positiveInt(5),
   AUTH_JWKS_URL: httpUrl('http://127.0.0.1:4002/.well-known/jwks.json'),
   ROUTER_CORS_ORIGINS: list().pipe(z.array(origin)),
   ROUTER_MAX_BODY_BYTES: positiveInt(100_000),
@@ -137,4 +151,21 @@ export function subgraphUrls(config: RouterConfig): Partial<Record<(typeof SUBGR
     order: config.ROUTER_SUBGRAPH_ORDER_URL,
   };
   return Object.fromEntries(Object.entries(configured).filter(([, urls]) => urls !== undefined));
+}
+
+/**
+ * The subgraph timeout (ms) for each subgraph given its own (ROUTER_SUBGRAPH_<NAME>_TIMEOUT_MS),
+ * and `default` (ROUTER_SUBGRAPH_TIMEOUT_MS) for any other.
+ */
+export function subgraphTimeouts(config: RouterConfig): { default: number; subgraphs: Readonly<Record<string, number>> } {
+  const configured = {
+    product: config.ROUTER_SUBGRAPH_PRODUCT_TIMEOUT_MS,
+    user: config.ROUTER_SUBGRAPH_USER_TIMEOUT_MS,
+    cart: config.ROUTER_SUBGRAPH_CART_TIMEOUT_MS,
+    order: config.ROUTER_SUBGRAPH_ORDER_TIMEOUT_MS,
+  };
+  return {
+    default: config.ROUTER_SUBGRAPH_TIMEOUT_MS,
+    subgraphs: Object.fromEntries(Object.entries(configured).filter((entry): entry is [string, number] => entry[1] !== undefined)),
+  };
 }

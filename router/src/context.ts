@@ -8,4 +8,8 @@ export interface RouterContext {
   identity: Identity | null;
   /** What the front door decided before Apollo saw the request. */
   frontDoor?: Admission;
+  /** When the router took the request (Date.now()): its deadline (ROUTER_REQUEST_TIMEOUT_MS) runs from here. */
+  receivedAt?: number;
+  /** Aborted at the request's deadline; made by the first subgraph fetch that needs it (SignedDataSource). */
+  deadline?: AbortSignal;
 }

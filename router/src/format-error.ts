@@ -3,7 +3,7 @@ import { formatErrorFor } from '@shop/runtime';
 import { isTooManyTokensMessage, LIMIT_CODES } from './limits';
 
 /** Codes the router itself gives; the shared formatter would mask them as unexpected. */
-export const ROUTER_CODES: ReadonlySet<unknown> = new Set<unknown>([...LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED']);
+export const ROUTER_CODES: ReadonlySet<unknown> = new Set<unknown>([...LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_ID_REQUIRED', 'TIMEOUT']);
 
 const SUGGESTION = / ?Did you mean .+\?$/;
 

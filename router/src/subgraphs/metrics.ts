@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { BreakerState } from './breaker';
 import type { FetchFailure } from './retry-policy';
 
 export interface SubgraphMetrics {
@@ -7,10 +8,18 @@ export interface SubgraphMetrics {
 }
 
 /**
- * `router_subgraph_retries_total{subgraph,reason}` and `router_subgraph_replicas_in_rotation{subgraph}`,
- * the latter read when scraped from `inRotation` (subgraph name → replicas in rotation now).
+ * `router_subgraph_retries_total{subgraph,reason}`, `router_subgraph_replicas_in_rotation{subgraph}`
+ * and `router_subgraph_breaker_state{subgraph,replica}`, the latter two read when scraped from
+ * `inRotation` (subgraph name → replicas in rotation now) and `breakers` (subgraph name,
+ * replica URL → its breaker's state now).
  */
-export function createSubgraphMetrics(registry: Registry, inRotation: () => Iterable<[subgraph: string, count: number]>): SubgraphMetrics {
+export function createSubgraphMetrics(
+  registry: Registry,
+  read: {
+    inRotation: () => Iterable<[subgraph: string, count: number]>;
+    breakers: () => Iterable<[subgraph: string, replica: string, state: BreakerState]>;
+  },
+): SubgraphMetrics {
   const retries = new Counter({
     name: 'router_subgraph_retries_total',
     help: 'Subgraph fetches sent again to another replica, by subgraph and the first failure (refused, draining, timeout, transport)',
@@ -24,7 +33,17 @@ export function createSubgraphMetrics(registry: Registry, inRotation: () => Iter
     registers: [registry],
     collect() {
       this.reset();
-      for (const [subgraph, count] of inRotation()) this.set({ subgraph }, count);
+      for (const [subgraph, count] of read.inRotation()) this.set({ subgraph }, count);
+    },
+  });
+  new Gauge({
+    name: 'router_subgraph_breaker_state',
+    help: 'The circuit breaker of each subgraph replica in this router process: 0 closed, 1 half-open (one probe fetch at a time), 2 open (no fetches)',
+    labelNames: ['subgraph', 'replica'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [subgraph, replica, state] of read.breakers()) this.set({ subgraph, replica }, state);
     },
   });
   return {

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BREAKER_STATE_NAMES, BreakerState } from './breaker';
 import { ReplicaSet, type Replica } from './replica-set';
 
 /** A set over named targets whose probe answers what `ready` says, on a clock the test moves. */
-function replicaSet(names: string[], ready: Record<string, boolean> = {}) {
+function replicaSet(names: string[], ready: Record<string, boolean> = {}, breaker?: { failures: number; openMs: number }) {
   let clock = 1_000;
   const probed: string[] = [];
   const changes: string[] = [];
@@ -14,6 +15,8 @@ function replicaSet(names: string[], ready: Record<string, boolean> = {}) {
     probeIntervalMs: { min: 500, max: 500 },
     now: () => clock,
     onChange: (replica) => changes.push(`${replica.target} ${replica.inRotation ? 'in' : 'out'} (${set.inRotation})`),
+    breaker,
+    onBreakerChange: (replica) => changes.push(`${replica.target} breaker ${BREAKER_STATE_NAMES[replica.breaker.state]}`),
   });
   const named = (name: string) => set.replicas.find((replica) => replica.target === name)!;
   return {
@@ -191,4 +194,66 @@ describe('ReplicaSet', () => {
     set.stop();
     random.mockRestore();
   });
+});
+
+describe('ReplicaSet with circuit breakers', () => {
+  const TRANSPORT = { leavesRotation: false, countsForBreaker: true };
+
+  it('gives no fetch to a replica whose breaker is open, in rotation or not', () => {
+    const { set, named, picks, changes } = replicaSet(['a', 'b'], {}, { failures: 2, openMs: 1_000 });
+    set.failed(named('a'), TRANSPORT);
+    expect(picks(2)).toEqual(['a', 'b']);
+    set.failed(named('a'), TRANSPORT); // second in a row: open, though still in rotation
+    expect(named('a').inRotation).toBe(true);
+    expect(picks(3)).toEqual(['b', 'b', 'b']);
+    expect(set.pick(named('b'))).toBeNull(); // no other replica admits fetches: no retry
+    expect(changes).toEqual(['a breaker open']);
+  });
+
+  it('when every replica is out of rotation, falls back only to those whose breaker is not open; none left, gives none', () => {
+    const { set, named, tick, picks } = replicaSet(['a', 'b'], {}, { failures: 2, openMs: 1_000 });
+    set.failed(named('a'));
+    tick();
+    set.failed(named('b'));
+    expect(picks(1)).toEqual(['a']); // the least recently failed, as without breakers
+    set.failed(named('a')); // a's breaker opens
+    expect(picks(2)).toEqual(['b', 'b']);
+    set.failed(named('b'));
+    expect(set.pick()).toBeNull();
+    expect([named('a').breaker.state, named('b').breaker.state]).toEqual([BreakerState.open, BreakerState.open]);
+  });
+
+  it('after the open time, lets one probe fetch through (in rotation or not); its success closes the breaker and brings the replica back', () => {
+    const { set, named, tick, picks, changes } = replicaSet(['a'], {}, { failures: 1, openMs: 1_000 });
+    const a = named('a');
+    set.failed(a);
+    expect(set.pick()).toBeNull();
+    tick(1_000);
+    expect(set.pick()).toBe(a); // the probe
+    expect(picks(2)).toEqual([null, null]); // one at a time
+    set.succeeded(a, a.failures);
+    expect(a.breaker.state).toBe(BreakerState.closed);
+    expect(a.inRotation).toBe(true);
+    expect(picks(2)).toEqual(['a', 'a']);
+    expect(changes).toEqual(['a breaker open', 'a out (0)', 'a breaker half-open', 'a breaker closed', 'a in (1)']);
+  });
+
+  it('a failed probe opens the breaker again; an abandoned one lets the next fetch probe', () => {
+    const { set, named, tick } = replicaSet(['a', 'b'], {}, { failures: 1, openMs: 1_000 });
+    const a = named('a');
+    set.failed(a, TRANSPORT);
+    tick(1_000);
+    expect(set.pick()).toBe(a);
+    set.abandoned(a);
+    expect(set.pick()).toBe(b(set));
+    expect(set.pick()).toBe(a);
+    set.failed(a, TRANSPORT);
+    expect(a.breaker.state).toBe(BreakerState.open);
+    tick(999);
+    expect(set.pick(b(set))).toBeNull();
+  });
+
+  function b(set: ReplicaSet<string>): Replica<string> {
+    return set.replicas[1]!;
+  }
 });

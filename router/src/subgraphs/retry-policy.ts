@@ -24,6 +24,26 @@ export function leavesRotation(failure: FetchFailure): boolean {
 }
 
 /**
+ * Whether this failure counts towards opening the replica's circuit breaker: any but the
+ * draining answer (a replica that says it is draining answers at once and is on its way out
+ * of rotation anyway; its breaker should not keep it out once it is back).
+ */
+export function countsForBreaker(failure: FetchFailure): boolean {
+  return failure !== 'draining';
+}
+
+/** Each failure's effect on its replica, built once (ReplicaSet.failed takes it on the hot path). */
+export const FAILURE_EFFECTS: Readonly<Record<FetchFailure, { leavesRotation: boolean; countsForBreaker: boolean }>> = {
+  refused: { leavesRotation: leavesRotation('refused'), countsForBreaker: countsForBreaker('refused') },
+  draining: { leavesRotation: leavesRotation('draining'), countsForBreaker: countsForBreaker('draining') },
+  timeout: { leavesRotation: leavesRotation('timeout'), countsForBreaker: countsForBreaker('timeout') },
+  transport: { leavesRotation: leavesRotation('transport'), countsForBreaker: countsForBreaker('transport') },
+};
+
+/** An HTTP answer that says the replica is unavailable (502, 503 but not draining, 504): a failure to its breaker, not to the rotation. */
+export const UNAVAILABLE_ANSWER = { leavesRotation: false, countsForBreaker: true } as const;
+
+/**
  * Whether a failed fetch may be sent again, to another replica. Fetches that only read (a query,
  * entity fetches included) may, after any failure. Any other (the fetch carrying a mutation's
  * root fields) only when it certainly did not run: nothing was sent, or the replica answered

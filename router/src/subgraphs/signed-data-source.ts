@@ -4,8 +4,9 @@ import { formatTraceparent, ServiceUnavailableError, signRequest, throttledLog, 
 import type { RouterContext } from '../context';
 import type { CacheHint, SubgraphEntityCache } from '../entity-cache';
 import type { SubgraphMetrics } from './metrics';
+import { BREAKER_STATE_NAMES, BreakerState, type BreakerOptions } from './breaker';
 import { ReplicaSet, type Replica } from './replica-set';
-import { failureOf, isQueryDocument, leavesRotation, mayRetry, type FetchFailure } from './retry-policy';
+import { FAILURE_EFFECTS, failureOf, isQueryDocument, mayRetry, UNAVAILABLE_ANSWER, type FetchFailure } from './retry-policy';
 import { SubgraphClient, type SubgraphResponse } from './subgraph-client';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
@@ -24,6 +25,20 @@ export interface SignedDataSourceOptions {
   metrics?: SubgraphMetrics;
   /** Wait between probes of a replica out of rotation. */
   probeIntervalMs?: { min: number; max: number };
+  /** Each replica's circuit breaker; without it, breakers never open. */
+  breaker?: BreakerOptions;
+  /** The whole client request's deadline, from when the router took it (ms); without it, none. */
+  requestTimeoutMs?: number;
+}
+
+/** The fetch was cut by the client request's deadline (not a failure of the replica). */
+const ABORTED = 'aborted';
+
+/** A subgraph's part of the answer that the request's deadline (ROUTER_REQUEST_TIMEOUT_MS) cut. */
+export class SubgraphTimeoutError extends GraphQLError {
+  constructor(subgraph: string) {
+    super(`The ${subgraph} service did not answer before the request's deadline.`, { extensions: { code: 'TIMEOUT' } });
+  }
 }
 
 const warnThrottled = throttledLog(10_000);
@@ -64,6 +79,12 @@ function cacheHint(header: string | null): CacheHint {
  * any failure, the fetch carrying a mutation's root fields only when it certainly did not run
  * (connection refused, or the draining answer). The signature names no replica, so the same
  * headers and body go again.
+ *
+ * Each replica has a circuit breaker (see ReplicaSet): when every replica's breaker is open, the
+ * fetch fails at once with SERVICE_UNAVAILABLE, and the gateway answers the rest of the query.
+ * Every fetch of one client request carries that request's AbortSignal (made on its first
+ * fetch, from the deadline in its context): a fetch still out at the deadline is aborted, and
+ * one started after it is not sent; either fails with TIMEOUT and is not retried.
  */
 export class SignedDataSource implements GraphQLDataSource<RouterContext> {
   readonly name: string;
@@ -72,6 +93,7 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
   private readonly log: Logger;
   private readonly entityCache: SubgraphEntityCache | undefined;
   private readonly metrics: SubgraphMetrics | undefined;
+  private readonly requestTimeoutMs: number | undefined;
 
   constructor(options: SignedDataSourceOptions) {
     this.name = options.name;
@@ -79,11 +101,14 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     this.log = options.log;
     this.entityCache = options.entityCache;
     this.metrics = options.metrics;
+    this.requestTimeoutMs = options.requestTimeoutMs;
     const clients = options.urls.map((url) => new SubgraphClient(url, { timeoutMs: options.timeoutMs }));
     this.replicas = new ReplicaSet(clients, {
       probe: (client) => client.ready(),
       probeIntervalMs: options.probeIntervalMs,
       onChange: (replica) => this.onRotationChange(replica),
+      breaker: options.breaker,
+      onBreakerChange: (replica, from) => this.onBreakerChange(replica, from),
     });
   }
 
@@ -103,9 +128,12 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     const context = options.context as Partial<RouterContext>;
     const variables = fetch ? fetch.variablesToSend() : request.variables;
     const body = JSON.stringify({ query, variables, operationName: request.operationName, extensions: request.extensions });
-    const replica = this.replicas.pick()!;
-    const sent = await this.send(replica, this.signedHeaders(context, body), body);
-    const response = typeof sent === 'string' ? await this.retry(replica, sent, query, context, body) : sent;
+    const signal = this.deadlineSignal(context);
+    if (signal?.aborted) throw new SubgraphTimeoutError(this.name);
+    const replica = this.replicas.pick();
+    if (!replica) throw this.unavailable('open', false);
+    const sent = await this.send(replica, this.signedHeaders(context, body), body, signal);
+    const response = typeof sent === 'string' ? await this.retry(replica, sent, query, context, body, signal) : sent;
     if (response.status < 200 || response.status > 299) throw this.errorFromResponse(response);
     let result: unknown;
     try {
@@ -127,48 +155,88 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     await Promise.all(this.replicas.replicas.map((replica) => replica.target.close()));
   }
 
-  /** One replica's answer, or why there was none; a replica that refused, timed out or is draining leaves the rotation. */
-  private async send(replica: Replica<SubgraphClient>, headers: Record<string, string>, body: string): Promise<SubgraphResponse | FetchFailure> {
+  /**
+   * The signal the client request's fetches carry: aborted at its deadline. Made on the
+   * request's first fetch (a request answered without any makes none), from the time the
+   * router took it, and kept in its context for the others.
+   */
+  private deadlineSignal(context: Partial<RouterContext>): AbortSignal | undefined {
+    if (this.requestTimeoutMs === undefined || context.receivedAt === undefined) return undefined;
+    if (!context.deadline) {
+      const left = context.receivedAt + this.requestTimeoutMs - Date.now();
+      context.deadline = AbortSignal.timeout(Math.max(left, 0));
+    }
+    return context.deadline;
+  }
+
+  /**
+   * One replica's answer, or why there was none. A replica that refused, timed out or is draining
+   * leaves the rotation; any failure but draining, and an unavailable answer, counts towards
+   * opening its breaker; a fetch cut by the request's deadline says nothing about the replica.
+   */
+  private async send(
+    replica: Replica<SubgraphClient>,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal | undefined,
+  ): Promise<SubgraphResponse | FetchFailure | typeof ABORTED> {
     const failures = replica.failures;
     let response: SubgraphResponse;
     try {
-      response = await replica.target.post(headers, body);
+      response = await replica.target.post(headers, body, signal);
     } catch (error) {
+      if (signal?.aborted) {
+        this.replicas.abandoned(replica);
+        return ABORTED;
+      }
       const failure = failureOf(error);
-      if (leavesRotation(failure)) this.replicas.failed(replica);
+      this.replicas.failed(replica, FAILURE_EFFECTS[failure]);
       warnThrottled(`failed:${this.name}:${failure}`, () =>
         this.log.warn({ err: error, subgraph: this.name, url: replica.target.url, failure }, 'subgraph replica failed'),
       );
       return failure;
     }
     if (response.draining) {
-      this.replicas.failed(replica);
+      this.replicas.failed(replica, FAILURE_EFFECTS.draining);
       return 'draining';
     }
-    this.replicas.succeeded(replica, failures);
+    if (response.status === 502 || response.status === 503 || response.status === 504) this.replicas.failed(replica, UNAVAILABLE_ANSWER);
+    else this.replicas.succeeded(replica, failures);
     return response;
   }
 
-  /** After `failure` at `first`: once more at another replica when the policy allows it, else SERVICE_UNAVAILABLE (never the network error). */
+  /**
+   * After `failure` at `first`: once more at another replica when the policy allows it (and a
+   * replica's breaker admits it), else SERVICE_UNAVAILABLE (never the network error); TIMEOUT
+   * when the request's deadline cut either.
+   */
   private async retry(
     first: Replica<SubgraphClient>,
-    failure: FetchFailure,
+    failure: FetchFailure | typeof ABORTED,
     query: string,
     context: Partial<RouterContext>,
     body: string,
+    signal: AbortSignal | undefined,
   ): Promise<SubgraphResponse> {
-    let outcome: SubgraphResponse | FetchFailure = failure;
+    if (failure === ABORTED || signal?.aborted) throw new SubgraphTimeoutError(this.name);
+    let outcome: SubgraphResponse | FetchFailure | typeof ABORTED = failure;
     const other = mayRetry(failure, isQueryDocument(query)) ? this.replicas.pick(first) : null;
     if (other) {
       this.metrics?.retried(this.name, failure);
       // Signed anew: after a timeout, the first signature may be near the subgraphs' allowed age.
-      outcome = await this.send(other, this.signedHeaders(context, body), body);
+      outcome = await this.send(other, this.signedHeaders(context, body), body, signal);
     }
+    if (outcome === ABORTED) throw new SubgraphTimeoutError(this.name);
     if (typeof outcome !== 'string') return outcome;
-    warnThrottled(`unavailable:${this.name}`, () =>
-      this.log.warn({ subgraph: this.name, failure: outcome, retried: other !== null }, 'subgraph unavailable: no replica answered'),
+    throw this.unavailable(outcome, other !== null);
+  }
+
+  /** SERVICE_UNAVAILABLE after `failure` (`open`: every replica's breaker was open, nothing was sent). */
+  private unavailable(failure: FetchFailure | 'open', retried: boolean): ServiceUnavailableError {
+    warnThrottled(`unavailable:${this.name}:${failure}`, () =>
+      this.log.warn({ subgraph: this.name, failure, retried }, 'subgraph unavailable: no replica answered'),
     );
-    throw new ServiceUnavailableError(`The ${this.name} service is unavailable right now.`);
+    return new ServiceUnavailableError(`The ${this.name} service is unavailable right now.`);
   }
 
   private signedHeaders(context: Partial<RouterContext>, body: string): Record<string, string> {
@@ -184,6 +252,19 @@ export class SignedDataSource implements GraphQLDataSource<RouterContext> {
     const fields = { subgraph: this.name, url: replica.target.url, inRotation: this.replicas.inRotation, replicas: this.replicas.replicas.length };
     if (replica.inRotation) this.log.info(fields, 'subgraph replica is back in rotation');
     else this.log.warn(fields, 'subgraph replica left the rotation');
+  }
+
+  private onBreakerChange(replica: Replica<SubgraphClient>, from: BreakerState): void {
+    const { breaker } = replica;
+    const fields = {
+      subgraph: this.name,
+      url: replica.target.url,
+      breaker: BREAKER_STATE_NAMES[breaker.state],
+      from: BREAKER_STATE_NAMES[from],
+      consecutiveFailures: breaker.consecutiveFailures,
+    };
+    if (breaker.state === BreakerState.open) this.log.warn(fields, 'subgraph replica circuit breaker opened');
+    else this.log.info(fields, `subgraph replica circuit breaker is ${fields.breaker}`);
   }
 
   // Never the subgraph's URL or body in the client's error; a refused signature would also

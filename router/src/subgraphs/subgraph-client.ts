@@ -31,13 +31,28 @@ class ResponseCollector implements Dispatcher.DispatchHandlers {
   private cacheControl: string | null = null;
   private draining = false;
   private readonly chunks: Buffer[] = [];
+  private abort: ((reason?: Error) => void) | null = null;
 
   constructor(
     private readonly resolve: (response: SubgraphResponse) => void,
     private readonly reject: (error: Error) => void,
+    private readonly signal: AbortSignal | undefined,
   ) {}
 
-  onConnect(): void {}
+  onConnect(abort: (reason?: Error) => void): void {
+    if (!this.signal) return;
+    if (this.signal.aborted) {
+      abort(abortError(this.signal));
+      return;
+    }
+    this.abort = abort;
+    this.signal.addEventListener('abort', this, { once: true });
+  }
+
+  /** The signal's abort: undici then calls onError with this error. */
+  handleEvent(): void {
+    this.abort?.(abortError(this.signal!));
+  }
 
   onHeaders(status: number, rawHeaders: Buffer[]): boolean {
     // Informational answers (103 Early Hints) come before the real one: not its headers.
@@ -61,13 +76,25 @@ class ResponseCollector implements Dispatcher.DispatchHandlers {
   }
 
   onComplete(): void {
+    this.done();
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.resolve({ status: this.status, cacheControl: this.cacheControl, draining: this.draining, body: body.toString('utf8') });
   }
 
   onError(error: Error): void {
+    this.done();
     this.reject(error);
   }
+
+  private done(): void {
+    if (this.abort) this.signal!.removeEventListener('abort', this);
+    this.abort = null;
+  }
+}
+
+/** The error a fetch cut by its signal fails with: code ABORTED, whatever the signal's reason. */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The subgraph fetch was aborted: the request ran out of time.', { cause: signal.reason }), { code: 'ABORTED' });
 }
 
 /**
@@ -96,9 +123,10 @@ export class SubgraphClient {
     });
   }
 
-  post(headers: Record<string, string>, body: string): Promise<SubgraphResponse> {
+  /** `signal` aborts the call (it then fails with code ABORTED): the client's request deadline. */
+  post(headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<SubgraphResponse> {
     return new Promise((resolve, reject) => {
-      this.pool.dispatch({ path: this.path, method: 'POST', headers, body }, new ResponseCollector(resolve, reject));
+      this.pool.dispatch({ path: this.path, method: 'POST', headers, body }, new ResponseCollector(resolve, reject, signal));
     });
   }
 

@@ -29,7 +29,7 @@ export const HAPROXY_SETTINGS = {
   /** A request is tried at most 3 times, each retry on another router. */
   retries: 2,
   connectTimeoutMs: 2_000,
-  /** Longer than any router request: a subgraph fetch gives up after 30 s. */
+  /** Longer than any router request: its deadline is ROUTER_REQUEST_TIMEOUT_MS, 10 s by default. */
   serverTimeoutMs: 60_000,
   clientTimeoutMs: 60_000,
   /** The whole request, headers and body, must arrive within this. */
