@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,9 +68,10 @@ export interface EchoSubgraph {
 /**
  * A subgraph that accepts only router-signed requests (as every real subgraph does) and
  * answers with the identity and trace context it was given. Listens on `port` (any free one by
- * default), and answers /health/live and /health/ready.
+ * default), and answers /health/live and /health/ready. `audience` is the subgraph name the
+ * router signs for (its name in the supergraph).
  */
-export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET, port = 0): Promise<EchoSubgraph> {
+export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET, port = 0, audience = 'product'): Promise<EchoSubgraph> {
   let received = 0;
   let receivedMutations = 0;
   const schema = buildSubgraphSchema({
@@ -109,7 +111,7 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET, port = 0):
       context: async (req, body) => {
         received += 1;
         if (/"query":"\s*mutation\b/.test(body)) receivedMutations += 1;
-        const proof = verifyRequest([secret], { audience: 'product', method: req.method ?? '', headers: req.headers, body, maxSkewSeconds: 60 });
+        const proof = verifyRequest([secret], { audience, method: req.method ?? '', headers: req.headers, body, maxSkewSeconds: 60 });
         if (!proof.ok) throw new HttpError(401, proof.reason, 'UNAUTHENTICATED');
         return { identity: proof.identity, traceparent: (req.headers.traceparent as string | undefined) ?? null };
       },
@@ -153,6 +155,50 @@ export function composeSupergraph(subgraphSdl: string, url = 'http://127.0.0.1:9
   const result = composeServices([{ name: 'product', typeDefs: parse(subgraphSdl), url }]);
   if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.supergraphSdl;
+}
+
+export interface HungServer {
+  url: string;
+  port: number;
+  /** Requests it has taken in whole (and never answered). */
+  received(): number;
+  stop(): Promise<void>;
+}
+
+/** A hung subgraph: a TCP server that accepts connections, reads each request, and never answers. */
+export async function startHungServer(port = 0): Promise<HungServer> {
+  let received = 0;
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const headerEnd = buffered.indexOf('\r\n\r\n');
+        if (headerEnd < 0) return;
+        const head = buffered.subarray(0, headerEnd).toString('latin1');
+        const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffered.length < headerEnd + 4 + length) return;
+        if (head.startsWith('POST ')) received += 1;
+        buffered = buffered.subarray(headerEnd + 4 + length);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${bound}/graphql`,
+    port: bound,
+    received: () => received,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
 }
 
 export function tempDir(): { dir: string; file(name: string, content: string): string; remove(): void } {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -163,6 +164,36 @@ describe('SubgraphClient', () => {
     open.push({ client, server });
 
     await expect(client.post({}, '{}')).rejects.toThrow(/Headers Timeout/i);
+  });
+
+  it('aborts a call when its signal fires (code ABORTED), and does not send one whose signal already has', async () => {
+    let received = 0;
+    const { server, url } = await serve(() => {
+      received += 1; // never answers
+    });
+    const client = new SubgraphClient(url, { timeoutMs: 10_000 });
+    open.push({ client, server });
+
+    const started = Date.now();
+    await expect(client.post({}, '{}', AbortSignal.timeout(200))).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(received).toBe(1);
+
+    const controller = new AbortController();
+    controller.abort();
+    await expect(client.post({}, '{}', controller.signal)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(received).toBe(1);
+  });
+
+  it('leaves no listener on a signal once the call is answered', async () => {
+    const { server, url } = await serve((_req, _body, res) => res.end('{}'));
+    const client = new SubgraphClient(url);
+    open.push({ client, server });
+    const controller = new AbortController();
+    for (let i = 0; i < 3; i++) expect((await client.post({}, '{}', controller.signal)).status).toBe(200);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    controller.abort(); // nothing left to abort, nothing thrown
+    expect((await client.post({}, '{}')).status).toBe(200);
   });
 
   it('keeps connections alive: calls made one after another reuse them', async () => {
