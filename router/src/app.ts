@@ -92,6 +92,7 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
     closers.add('apollo', () => apollo.stop());
 
     const verifyToken = tokenVerifier(config, log, metrics);
+    closers.add('token verifier', () => verifyToken.close());
     const http = await startHttpServer<RouterContext>({
       host: config.HOST,
       port: config.PORT,
@@ -191,6 +192,8 @@ function tokenVerifier(config: RouterConfig, log: Logger, metrics: Metrics) {
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
+    jwksRefreshMs: config.AUTH_JWKS_REFRESH_SECONDS * 1000,
+    jwksStaleMs: config.AUTH_JWKS_STALE_SECONDS * 1000,
     log,
     onResult: (result) => checks.inc({ result }),
   });

@@ -102,6 +102,10 @@ export const routerEnvSchema = z.object({
   /** How long an open breaker keeps fetches off its replica before one probe fetch may go (half-open). */
   ROUTER_BREAKER_OPEN_SECONDS: positiveInt(5),
   AUTH_JWKS_URL: httpUrl('http://127.0.0.1:4002/.well-known/jwks.json'),
+  /** How often the JWKS is fetched again in the background. */
+  AUTH_JWKS_REFRESH_SECONDS: positiveInt(600),
+  /** How long the last good JWKS is used while fetching it fails. */
+  AUTH_JWKS_STALE_SECONDS: positiveInt(86_400),
   ROUTER_CORS_ORIGINS: list().pipe(z.array(origin)),
   ROUTER_MAX_BODY_BYTES: positiveInt(100_000),
   ROUTER_MAX_DEPTH: positiveInt(12),

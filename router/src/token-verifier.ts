@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { errors, jwtVerify } from 'jose';
 import { HttpError, isRole, JWT_ALGORITHM, type Identity, type Logger } from '@shop/runtime';
+import { createJwksStore } from './jwks-store';
 
 export interface TokenVerifierOptions {
   jwksUrl: string;
@@ -10,6 +11,10 @@ export interface TokenVerifierOptions {
   verifiedTtlMs?: number;
   /** How many verified tokens are remembered (default 10,000). */
   verifiedMaxEntries?: number;
+  /** How often the JWKS is fetched again in the background (default 10 minutes). */
+  jwksRefreshMs?: number;
+  /** How long the last good JWKS is used while fetching it fails (default 24 h). */
+  jwksStaleMs?: number;
   now?: () => number;
   /** Told how each token was checked: taken from memory, verified now, refused, or not checkable (no JWKS). */
   onResult?: (result: 'remembered' | 'verified' | 'refused' | 'unavailable') => void;
@@ -42,21 +47,26 @@ function refusalFor(error: unknown): HttpError | null {
  * Turns an `Authorization` header into the caller's identity: no header is an anonymous
  * caller, anything else must be a valid access token from the user subgraph.
  */
-export function createTokenVerifier(options: TokenVerifierOptions): (authorization: string | undefined) => Promise<Identity | null> {
-  // The JWKS is fetched on first use, not at start-up, so the router may start before the
-  // user subgraph. A failed fetch is retried on the next request; an unknown kid refetches
-  // at most every 30 s (cooldown), so forged kids cannot hammer the key server.
-  const keys = createRemoteJWKSet(new URL(options.jwksUrl), {
-    timeoutDuration: 2_000,
-    cooldownDuration: 30_000,
-    cacheMaxAge: 10 * 60_000,
+export type TokenVerifier = ((authorization: string | undefined) => Promise<Identity | null>) & { close(): void };
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  // The JWKS is fetched at once in the background, not awaited, so the router may start before
+  // the user subgraph; then every jwksRefreshMs and on an unknown kid (at most every 30 s). While
+  // fetches fail, the last good keys are used for up to jwksStaleMs (see createJwksStore).
+  const jwks = createJwksStore({
+    url: options.jwksUrl,
+    log: options.log,
+    refreshMs: options.jwksRefreshMs,
+    staleMs: options.jwksStaleMs,
+    now: options.now,
   });
+  const keys = jwks.getKey;
 
   const now = options.now ?? Date.now;
   const verified = new VerifiedTokens(options.verifiedTtlMs ?? 60_000, options.verifiedMaxEntries ?? 10_000, now);
   const report = options.onResult ?? (() => undefined);
 
-  return async (authorization) => {
+  const verify = async (authorization: string | undefined): Promise<Identity | null> => {
     if (authorization === undefined) return null;
     const match = /^Bearer +([A-Za-z0-9\-_.]+)\s*$/i.exec(authorization);
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>".');
@@ -87,10 +97,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): (authorizati
       const refusal = refusalFor(error);
       report(refusal ? 'refused' : 'unavailable');
       if (refusal) throw refusal;
-      options.log.warn({ err: error, jwksUrl: options.jwksUrl }, 'could not fetch the JWKS to verify an access token');
+      options.log.warn({ err: error, jwksUrl: options.jwksUrl }, 'no JWKS fresh enough to verify an access token');
       throw new HttpError(503, 'Signing in is unavailable right now; try again shortly.', 'SERVICE_UNAVAILABLE');
     }
   };
+  return Object.assign(verify, { close: () => jwks.close() });
 }
 
 /**

@@ -98,3 +98,96 @@ describe('access token verifier: verified tokens remembered', () => {
     expect(results).toEqual(['verified', 'verified']);
   });
 });
+
+describe('access token verifier: the JWKS kept through a key server outage', () => {
+  const log = createLogger('test', 'silent');
+  const verifiers: Array<{ close(): void }> = [];
+
+  afterAll(() => {
+    for (const verifier of verifiers) verifier.close();
+  });
+
+  /** A verifier on a clock the test moves, refreshing every 10 minutes and keeping the keys for an hour. */
+  function verifier(jwksUrl: string) {
+    const clock = { offsetMs: 0 };
+    const results: Result[] = [];
+    const verify = createTokenVerifier({
+      jwksUrl,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      log,
+      verifiedTtlMs: 0,
+      jwksRefreshMs: 10 * 60_000,
+      jwksStaleMs: 60 * 60_000,
+      now: () => Date.now() + clock.offsetMs,
+      onResult: (result) => results.push(result),
+    });
+    verifiers.push(verify);
+    return { verify, results, clock };
+  }
+
+  const tokenOf = (key: SigningKey, userId: string) =>
+    signAccessToken(key, { userId, role: 'CUSTOMER' }, { issuer: ISSUER, audience: AUDIENCE, ttlSeconds: 4 * 3600 }).then((t) => `Bearer ${t.token}`);
+
+  /** Lets the background fetch the verifier started run to its end (a refused connection is quick). */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+  it('the JWKS server stopped past its cache age, and signed-in requests still pass', async () => {
+    const key = await createSigningKey();
+    const server = await startJwksServer([key]);
+    const { verify, results, clock } = verifier(server.url);
+    await expect(verify(await tokenOf(key, 'before'))).resolves.toEqual({ userId: 'before', role: 'CUSTOMER' });
+    await server.stop();
+
+    clock.offsetMs = 11 * 60_000; // past the refresh time: the router tries again, and fails
+    await expect(verify(await tokenOf(key, 'during-1'))).resolves.toEqual({ userId: 'during-1', role: 'CUSTOMER' });
+    await settle();
+    clock.offsetMs = 50 * 60_000; // within the stale limit
+    await expect(verify(await tokenOf(key, 'during-2'))).resolves.toEqual({ userId: 'during-2', role: 'CUSTOMER' });
+    await settle();
+    expect(results).toEqual(['verified', 'verified', 'verified']);
+  });
+
+  it('past the stale limit with the server still down, requests get SERVICE_UNAVAILABLE', async () => {
+    const key = await createSigningKey();
+    const server = await startJwksServer([key]);
+    const { verify, results, clock } = verifier(server.url);
+    await verify(await tokenOf(key, 'a'));
+    await server.stop();
+    clock.offsetMs = 61 * 60_000;
+    await expect(verify(await tokenOf(key, 'b'))).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(results).toEqual(['verified', 'unavailable']);
+  });
+
+  it('refuses a key withdrawn from a JWKS fetched successfully, and takes a new key on its first use', async () => {
+    const [oldKey, newKey] = [await createSigningKey(), await createSigningKey()];
+    const published = [oldKey];
+    const server = await startJwksServer(published);
+    try {
+      const { verify, results, clock } = verifier(server.url);
+      await verify(await tokenOf(oldKey, 'old'));
+      published.splice(0, 1, newKey); // rotation: the old key withdrawn, a new one published
+
+      clock.offsetMs = 40_000; // past the 30 s cooldown: the unknown kid fetches the set again
+      await expect(verify(await tokenOf(newKey, 'new'))).resolves.toEqual({ userId: 'new', role: 'CUSTOMER' });
+      await expect(verify(await tokenOf(oldKey, 'old-again'))).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+      expect(results).toEqual(['verified', 'verified', 'refused']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('starts without the key server and verifies once it is up', async () => {
+    const port = await freePort();
+    const key = await createSigningKey();
+    const { verify, results } = verifier(`http://127.0.0.1:${port}/.well-known/jwks.json`);
+    await expect(verify(await tokenOf(key, 'x'))).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    const server = await startJwksServer([key], port);
+    try {
+      await expect(verify(await tokenOf(key, 'y'))).resolves.toEqual({ userId: 'y', role: 'CUSTOMER' });
+      expect(results).toEqual(['unavailable', 'verified']);
+    } finally {
+      await server.stop();
+    }
+  });
+});
