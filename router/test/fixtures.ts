@@ -30,6 +30,8 @@ export const ECHO_SDL = `
   }
   type Mutation {
     echo(value: String!): String
+    "Stands in for the user subgraph's sign-in mutation (the front door limits how many a request holds)."
+    logIn(email: String!, password: String!): String
   }
   type Caller {
     userId: ID!
@@ -87,6 +89,7 @@ export async function startEchoSubgraph(secret = TEST_SIGNING_SECRET, port = 0, 
       },
       Mutation: {
         echo: (_: unknown, args: { value: string }) => args.value,
+        logIn: (_: unknown, args: { email: string }) => `signed in ${args.email}`,
       },
       Nested: {
         child: (parent: { level: number }) => ({ level: parent.level + 1 }),

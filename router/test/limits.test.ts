@@ -75,6 +75,25 @@ describe('router: query limits', () => {
     await expectRefused(tight, '{ a: greeting b: farewell nested { c: level d: level } }', 'TOO_MANY_ALIASES');
   });
 
+  it('sign-in mutations: ten aliased logIns are refused before planning, the subgraph never called', async () => {
+    const guesses = Array.from({ length: 10 }, (_, i) => `g${i}: logIn(email: "a@example.com", password: "guess-${i}")`).join(' ');
+    await expectRefused(defaults, `mutation { ${guesses} }`, 'TOO_MANY_AUTH_FIELDS');
+    await expectRefused(
+      defaults,
+      'mutation { ...Guess ...Guess } fragment Guess on Mutation { logIn(email: "a@example.com", password: "x") }',
+      'TOO_MANY_AUTH_FIELDS',
+    );
+  });
+
+  it('sign-in mutations: one logIn passes, beside another field too', async () => {
+    expect(await expectAllowed(defaults, 'mutation { logIn(email: "a@example.com", password: "x") }')).toEqual({ logIn: 'signed in a@example.com' });
+    expect(await expectAllowed(defaults, 'mutation { logIn(email: "b@example.com", password: "x") echo(value: "hi") __typename }')).toEqual({
+      logIn: 'signed in b@example.com',
+      echo: 'hi',
+      __typename: 'Mutation',
+    });
+  });
+
   it('root fields: allows the limit, refuses one more', async () => {
     await expectAllowed(tight, '{ greeting farewell traceparent }');
     await expectRefused(tight, '{ greeting farewell traceparent whoami { role } }', 'TOO_MANY_ROOT_FIELDS');

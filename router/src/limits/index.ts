@@ -1,5 +1,6 @@
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { countAliases } from './aliases';
+import { countAuthFields } from './auth-fields';
 import { costReadsVariables, estimateCost } from './cost';
 import { queryDepth } from './depth';
 import { countRootFields } from './root-fields';
@@ -16,7 +17,15 @@ export interface QueryLimits {
   costWeights: Record<string, number>;
 }
 
-export const LIMIT_CODES = ['QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'TOO_MANY_TOKENS', 'QUERY_TOO_COSTLY', 'BODY_TOO_LARGE'] as const;
+export const LIMIT_CODES = [
+  'TOO_MANY_AUTH_FIELDS',
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_ALIASES',
+  'TOO_MANY_ROOT_FIELDS',
+  'TOO_MANY_TOKENS',
+  'QUERY_TOO_COSTLY',
+  'BODY_TOO_LARGE',
+] as const;
 export type LimitCode = (typeof LIMIT_CODES)[number];
 
 export interface LimitViolation {
@@ -33,6 +42,14 @@ export interface OperationInput {
 /** The first limit a parsed operation breaks, cheapest checks first; null when it is within all of them. */
 export function checkLimits(document: DocumentNode, input: OperationInput, limits: QueryLimits): LimitViolation | null {
   const { operationName } = input;
+  // One password guess (or session change) per request: ten aliased logIns are ten guesses.
+  const authFields = countAuthFields(document, operationName);
+  if (authFields > 1) {
+    return {
+      code: 'TOO_MANY_AUTH_FIELDS',
+      message: `The operation holds ${authFields} of logIn, signUp, refreshSession and logOut; send at most one per request.`,
+    };
+  }
   const rootFields = countRootFields(document, operationName);
   if (rootFields > limits.maxRootFields) {
     return { code: 'TOO_MANY_ROOT_FIELDS', message: `The operation asks for ${rootFields} root fields; the limit is ${limits.maxRootFields}.` };
