@@ -64,7 +64,7 @@ export function createApolloServer(options: {
     plugins: [
       ApolloServerPluginCacheControl({ calculateHttpHeaders: true }),
       options.frontDoorPlugin,
-      requestLogPlugin(log, metrics, ROUTER_CODES, { counterHeaders: false }),
+      requestLogPlugin(log, metrics, ROUTER_CODES, { counterHeaders: false, logFields: (context) => ({ clientAddress: context.clientAddress }) }),
       options.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });

@@ -14,6 +14,7 @@ import {
 } from '@shop/runtime';
 import { createApolloServer } from './apollo-server';
 import { subgraphTimeouts, subgraphUrls, type RouterConfig } from './config';
+import { clientAddress, trustedProxies } from './client-address';
 import { applyCors, applyNoStoreDefault } from './cors';
 import { createEntityCaches, type EntityCaches } from './entity-cache';
 import { createFrontDoor } from './front-door';
@@ -43,9 +44,10 @@ const REDIS_STARTUP_WAIT_MS = 2_000;
  * → server. Each resource adds its closer as it is opened; a failed start and stop() both
  * close them, in reverse.
  */
-export async function createRouterApp(config: RouterConfig): Promise<RouterApp> {
+export async function createRouterApp(config: RouterConfig, options: { log?: Logger } = {}): Promise<RouterApp> {
   const production = config.NODE_ENV === 'production';
-  const log = createLogger('router', config.LOG_LEVEL);
+  const log = options.log ?? createLogger('router', config.LOG_LEVEL);
+  const proxies = trustedProxies(config.ROUTER_TRUSTED_PROXIES);
   const metrics = createMetrics('router');
   const [signingSecret] = resolveSigningSecrets(config);
   const mode = config.ROUTER_PERSISTED_QUERIES_MODE;
@@ -110,7 +112,8 @@ export async function createRouterApp(config: RouterConfig): Promise<RouterApp> 
           const receivedAt = Date.now();
           const admission = frontDoor.admit(req, parsedBody, scope.trace.traceId);
           const authorization = req.headers.authorization;
-          return { scope, identity: await verifyToken(authorization), frontDoor: admission, receivedAt };
+          const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies);
+          return { scope, identity: await verifyToken(authorization), clientAddress: client, frontDoor: admission, receivedAt };
         },
       },
     });

@@ -14,6 +14,11 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('router config', () => {
+  it('takes trusted proxies as addresses or CIDRs, and names an entry that is neither', () => {
+    expect(parseConfig({ ROUTER_TRUSTED_PROXIES: '127.0.0.1/8, ::1,10.0.0.5' }).ROUTER_TRUSTED_PROXIES).toEqual(['127.0.0.1/8', '::1', '10.0.0.5']);
+    expect(problems({ ROUTER_TRUSTED_PROXIES: '10.0.0.0/8,proxy.internal' }).join('\n')).toContain("'proxy.internal'");
+  });
+
   it('has a working local default for every setting', () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
@@ -23,6 +28,9 @@ describe('router config', () => {
       AUTH_JWKS_URL: 'http://127.0.0.1:4002/.well-known/jwks.json',
       AUTH_ISSUER: 'shop-user-subgraph',
       AUTH_AUDIENCE: 'shop-supergraph',
+      AUTH_JWKS_REFRESH_SECONDS: 600,
+      AUTH_JWKS_STALE_SECONDS: 86_400,
+      ROUTER_TRUSTED_PROXIES: [],
       ROUTER_SIGNING_SECRETS: [],
       ROUTER_CORS_ORIGINS: [],
       ROUTER_MAX_BODY_BYTES: 100_000,

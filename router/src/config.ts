@@ -14,6 +14,7 @@ import {
   signingEnv,
   url,
 } from '@shop/runtime';
+import { trustedProxies } from './client-address';
 import { PERSISTED_QUERY_MODES } from './persisted-queries/policy';
 
 /** The subgraphs whose replicas the config may name (see subgraphUrls). */
@@ -107,6 +108,14 @@ export const routerEnvSchema = z.object({
   /** How long the last good JWKS is used while fetching it fails. */
   AUTH_JWKS_STALE_SECONDS: positiveInt(86_400),
   ROUTER_CORS_ORIGINS: list().pipe(z.array(origin)),
+  /** Addresses or CIDRs whose X-Forwarded-For is believed; none by default (`npm start --replicas` sets loopback). */
+  ROUTER_TRUSTED_PROXIES: list().superRefine((entries, ctx) => {
+    try {
+      trustedProxies(entries);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+    }
+  }),
   ROUTER_MAX_BODY_BYTES: positiveInt(100_000),
   ROUTER_MAX_DEPTH: positiveInt(12),
   ROUTER_MAX_ALIASES: positiveInt(30),

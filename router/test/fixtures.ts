@@ -9,7 +9,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { exportJWK, generateKeyPair, type KeyLike } from 'jose';
 import { parse } from 'graphql';
-import { createLogger, HttpError, JWT_ALGORITHM, sendJson, startHttpServer, verifyRequest, type Identity, type SigningKey } from '@shop/runtime';
+import { createLogger, HttpError, JWT_ALGORITHM, sendJson, startHttpServer, verifyRequest, type Identity, type Logger, type SigningKey } from '@shop/runtime';
 import { TEST_SIGNING_SECRET } from '@shop/testing';
 import { createRouterApp, parseConfig, type RouterApp } from '../src/lib';
 
@@ -217,7 +217,7 @@ export function tempDir(): { dir: string; file(name: string, content: string): s
   };
 }
 
-export function startRouter(env: Record<string, string>): Promise<RouterApp> {
+export function startRouter(env: Record<string, string>, options: Parameters<typeof createRouterApp>[1] = {}): Promise<RouterApp> {
   return createRouterApp(
     parseConfig({
       NODE_ENV: 'test',
@@ -232,5 +232,13 @@ export function startRouter(env: Record<string, string>): Promise<RouterApp> {
       REDIS_KEY_PREFIX: `test:router:${Math.random().toString(36).slice(2)}:`,
       ...env,
     }),
+    options,
   );
+}
+
+/** A logger whose lines the test reads (as parsed objects), at `info`. */
+export function capturedLog(): { log: Logger; lines: Array<Record<string, any>> } {
+  const lines: Array<Record<string, any>> = [];
+  const log = createLogger('router', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, any>) });
+  return { log, lines };
 }

@@ -73,13 +73,14 @@ export function formatErrorFor(production: boolean) {
  * only the router sees (`counterHeaders`); the router, which runs no SQL, sends none to its
  * clients. Unexpected errors are logged with their stack and the trace id, which masked errors
  * also carry to the client so a report can be matched to the log. `clientCodes`: codes this
- * server gives on purpose beyond the shared ones.
+ * server gives on purpose beyond the shared ones. `logFields`: more for the log line, from the
+ * request's context (the router adds the client's address).
  */
 export function requestLogPlugin<T extends ScopedContext>(
   log: Logger,
   metrics: Metrics,
   clientCodes: ReadonlySet<unknown> = new Set(),
-  { counterHeaders = true }: { counterHeaders?: boolean } = {},
+  { counterHeaders = true, logFields }: { counterHeaders?: boolean; logFields?: (context: T) => Record<string, unknown> } = {},
 ): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
@@ -113,7 +114,7 @@ export function requestLogPlugin<T extends ScopedContext>(
               e.extensions?.code === MASKED_CODE ? { ...e, extensions: { ...e.extensions, traceId } } : e,
             );
           }
-          log.info({ operation, durationMs: Math.round(seconds * 1e4) / 10, traceId, errors }, 'graphql request');
+          log.info({ operation, durationMs: Math.round(seconds * 1e4) / 10, traceId, errors, ...logFields?.(ctx.contextValue) }, 'graphql request');
           log.debug({ operation, traceId, sqlStatements: scope.sqlStatements, cacheHits: scope.cacheHits, cacheMisses: scope.cacheMisses }, 'request counters');
         },
       };

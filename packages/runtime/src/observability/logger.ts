@@ -2,9 +2,10 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-/** Structured JSON logs on stdout, one object per line. */
-export function createLogger(service: string, level: string): Logger {
-  return pino({ level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+/** Structured JSON logs on stdout (or `destination`, for tests that read them), one object per line. */
+export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
+  const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Logs at most once per interval per key: a dead dependency must not flood the log. */
