@@ -110,9 +110,9 @@ export async function createRouterApp(config: RouterConfig, options: { log?: Log
         maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
         context: async (req, _body, scope, parsedBody) => {
           const receivedAt = Date.now();
-          const admission = frontDoor.admit(req, parsedBody, scope.trace.traceId);
-          const authorization = req.headers.authorization;
           const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies);
+          const admission = frontDoor.admit(req, parsedBody, scope.trace.traceId, client);
+          const authorization = req.headers.authorization;
           return { scope, identity: await verifyToken(authorization), clientAddress: client, frontDoor: admission, receivedAt };
         },
       },

@@ -22,6 +22,11 @@ interface GraphQLParams {
   id?: string;
 }
 
+interface Who {
+  traceId: string;
+  clientAddress?: string;
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function paramsFrom(raw: { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown }): GraphQLParams {
@@ -98,13 +103,14 @@ export function createFrontDoor(options: FrontDoorOptions) {
   // Each unlisted operation is logged the first time this process sees it, not on every request.
   const reported = new Set<string>();
 
-  const refuse = (traceId: string, status: number, code: string, message: string, operationName?: string): never => {
+  /** `who`: the request's trace id and client address, for the log line. */
+  const refuse = (who: Who, status: number, code: string, message: string, operationName?: string): never => {
     refused.inc({ code });
-    log.info({ code, operationName, traceId }, 'request refused at the front door');
+    log.info({ code, operationName, traceId: who.traceId, clientAddress: who.clientAddress }, 'request refused at the front door');
     throw new HttpError(status, message, code);
   };
-  const refuseLimit = (traceId: string, violation: LimitViolation, operationName?: string): never =>
-    refuse(traceId, 400, violation.code, violation.message, operationName);
+  const refuseLimit = (who: Who, violation: LimitViolation, operationName?: string): never =>
+    refuse(who, 400, violation.code, violation.message, operationName);
 
   // Clients repeat the same few operations: parse each text once, not on every request (Apollo
   // keeps its own parsed copy too). Bounded in count and in text size; the oldest goes first.
@@ -122,22 +128,23 @@ export function createFrontDoor(options: FrontDoorOptions) {
 
   const checkLimits = limitChecker(limits);
 
-  /** `traceId`: the request's, for the log line of a refusal. */
-  const admit = (req: IncomingMessage, parsedBody: () => unknown, traceId: string): Admission | undefined => {
+  /** `traceId` and `clientAddress`: the request's, for the log line of a refusal. */
+  const admit = (req: IncomingMessage, parsedBody: () => unknown, traceId: string, clientAddress?: string): Admission | undefined => {
+    const who: Who = { traceId, clientAddress };
     if (req.method === 'GET' && Buffer.byteLength(req.url ?? '') > options.maxBodyBytes) {
-      refuse(traceId, 400, 'BODY_TOO_LARGE', `Request URL is larger than ${options.maxBodyBytes} bytes.`);
+      refuse(who, 400, 'BODY_TOO_LARGE', `Request URL is larger than ${options.maxBodyBytes} bytes.`);
     }
     const params = readGraphQLParams(req, parsedBody);
     if (!params) return undefined;
     const resolution = resolveOperation(params, mode, manifests.current);
-    if (resolution.kind === 'refuse') return refuse(traceId, 400, resolution.code, resolution.message, params.operationName);
+    if (resolution.kind === 'refuse') return refuse(who, 400, resolution.code, resolution.message, params.operationName);
     if (resolution.kind !== 'run') return { checked: false };
 
     const parsed = parseCached(resolution.source);
-    if ('tooManyTokens' in parsed) refuseLimit(traceId, tooManyTokens(limits), params.operationName);
+    if ('tooManyTokens' in parsed) refuseLimit(who, tooManyTokens(limits), params.operationName);
     if ('document' in parsed) {
       const violation = checkLimits(parsed.document, { operationName: params.operationName, variables: params.variables, schema: options.schema() });
-      if (violation) refuseLimit(traceId, violation, params.operationName);
+      if (violation) refuseLimit(who, violation, params.operationName);
     }
     // A syntax error is left to Apollo, which reports it as GRAPHQL_PARSE_FAILED.
     return { substitute: resolution.fromManifest ? resolution.source : undefined, checked: true };

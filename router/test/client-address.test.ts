@@ -44,6 +44,14 @@ describe('router: the client address behind proxies', () => {
     expect(await loggedClient(behindProxy, behindProxyLog.lines, 'NotForwarded')).toBe('127.0.0.1');
   });
 
+  it('puts the client address on the log line of a request refused at the front door', async () => {
+    const guesses = 'mutation { a: logIn(email: "a@example.com", password: "1") b: logIn(email: "a@example.com", password: "2") }';
+    const res = await routerRequest(behindProxy.url, guesses, {}, undefined, { 'x-forwarded-for': '198.51.100.77' });
+    expect(res.status).toBe(400);
+    const line = behindProxyLog.lines.find((l) => l.msg === 'request refused at the front door');
+    expect(line).toMatchObject({ code: 'TOO_MANY_AUTH_FIELDS', clientAddress: '198.51.100.77' });
+  });
+
   it('ignores X-Forwarded-For from anyone else: the client is the socket address', async () => {
     expect(await loggedClient(direct, directLog.lines, 'Spoofed', '203.0.113.9')).toBe('127.0.0.1');
   });
