@@ -44,9 +44,9 @@ export function createJwksStore(options: JwksStoreOptions): JwksStore {
   const now = options.now ?? Date.now;
   let good: GoodKeys | null = null;
   let lastAttempt = -Infinity;
-  let inFlight: Promise<void> | null = null;
+  let inFlight: Promise<boolean> | null = null;
 
-  const fetchOnce = async (): Promise<void> => {
+  const fetchOnce = async (): Promise<boolean> => {
     lastAttempt = now();
     try {
       const res = await fetch(options.url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
@@ -54,14 +54,16 @@ export function createJwksStore(options: JwksStoreOptions): JwksStore {
       const body = (await res.json()) as JSONWebKeySet;
       if (typeof body !== 'object' || body === null || !Array.isArray(body.keys)) throw new Error('the key server did not answer a JWKS');
       good = { fetchedAt: now(), lookup: createLocalJWKSet(body) };
+      return true;
     } catch (error) {
       options.log.warn(
         { err: error, jwksUrl: options.url, lastGoodAgeSeconds: good ? Math.round((now() - good.fetchedAt) / 1000) : null },
         'could not fetch the JWKS; keeping the last good keys while they are fresh enough',
       );
+      return false;
     }
   };
-  /** One fetch at a time; callers share it. Never rejects. */
+  /** One fetch at a time; callers share it. Whether it succeeded; never rejects. */
   const refresh = () => (inFlight ??= fetchOnce().finally(() => (inFlight = null)));
 
   const usable = (): GoodKeys | null => (good && now() - good.fetchedAt <= staleMs ? good : null);
@@ -83,10 +85,9 @@ export function createJwksStore(options: JwksStoreOptions): JwksStore {
       return await keys.lookup(header, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey) || now() - lastAttempt < cooldownMs) throw error;
-      await refresh();
-      const fresh = usable();
-      if (!fresh) throw new JwksUnavailableError('The last good JWKS is too old');
-      return fresh.lookup(header, token);
+      // A kid we do not know, and the key server cannot be asked: not the token's fault.
+      if (!(await refresh())) throw new JwksUnavailableError('Could not fetch the JWKS for an unknown kid');
+      return usable()!.lookup(header, token);
     }
   };
 

@@ -177,6 +177,18 @@ describe('access token verifier: the JWKS kept through a key server outage', () 
     }
   });
 
+  it('answers SERVICE_UNAVAILABLE, not a refusal, for a new kid it cannot fetch during the outage; known keys still pass', async () => {
+    const [known, rotated] = [await createSigningKey(), await createSigningKey()];
+    const server = await startJwksServer([known]);
+    const { verify, results, clock } = verifier(server.url);
+    await verify(await tokenOf(known, 'a'));
+    await server.stop();
+    clock.offsetMs = 40_000; // past the unknown-kid cooldown
+    await expect(verify(await tokenOf(rotated, 'b'))).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    await expect(verify(await tokenOf(known, 'c'))).resolves.toEqual({ userId: 'c', role: 'CUSTOMER' });
+    expect(results).toEqual(['verified', 'unavailable', 'verified']);
+  });
+
   it('starts without the key server and verifies once it is up', async () => {
     const port = await freePort();
     const key = await createSigningKey();
