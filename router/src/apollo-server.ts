@@ -55,6 +55,8 @@ export function createApolloServer(options: {
             redis: options.redis,
             ttlSeconds: config.ROUTER_APQ_TTL_SECONDS,
             maxBytes: config.ROUTER_APQ_MAX_BYTES,
+            maxEntries: config.ROUTER_APQ_MAX_ENTRIES,
+            maxTotalBytes: config.ROUTER_APQ_MAX_TOTAL_BYTES,
             log,
             onResult: (result) => apqResults.inc({ result }),
           }),

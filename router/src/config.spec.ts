@@ -44,6 +44,8 @@ describe('router config', () => {
       ROUTER_PERSISTED_QUERIES_MODE: 'off',
       ROUTER_APQ_TTL_SECONDS: 86_400,
       ROUTER_APQ_MAX_BYTES: 20_000,
+      ROUTER_APQ_MAX_ENTRIES: 10_000,
+      ROUTER_APQ_MAX_TOTAL_BYTES: 20_000_000,
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: '',
     });

@@ -135,6 +135,10 @@ export const routerEnvSchema = z.object({
   ROUTER_PERSISTED_QUERIES_MANIFESTS: list([resolve(__dirname, '../../schema/persisted-queries')]).transform((paths) => paths.map((p) => resolve(p))),
   ROUTER_APQ_TTL_SECONDS: positiveInt(86_400),
   ROUTER_APQ_MAX_BYTES: positiveInt(20_000),
+  /** Most APQ entries kept in Redis; the oldest registrations go first. */
+  ROUTER_APQ_MAX_ENTRIES: positiveInt(10_000),
+  /** Most bytes of APQ documents kept in Redis in all (20 MB); the oldest registrations go first. */
+  ROUTER_APQ_MAX_TOTAL_BYTES: positiveInt(20_000_000),
   /** Subgraphs whose public entities (Cache-Control: public) the router keeps in memory; empty for none. */
   ROUTER_ENTITY_CACHE_SUBGRAPHS: list(['product']).pipe(z.array(z.enum(SUBGRAPH_NAMES))),
   /** Longest an entity is kept in the router's memory (also never past its subgraph's max-age); 0 turns that cache off. */

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createRedis, type Redis } from '@shop/runtime';
+import { createLogger, createRedis, waitForRedis, type Redis } from '@shop/runtime';
 import { createTestRun, eventually, freePort, REDIS_URL, type TestRun } from '@shop/testing';
 import type { RouterApp } from '../src/lib';
+import { RedisApqCache } from '../src/persisted-queries/apq-cache';
 import { sha256 } from '../src/persisted-queries/manifest';
 import { composeSupergraph, ECHO_SDL, startEchoSubgraph, startRouter, tempDir } from './fixtures';
 
@@ -85,6 +86,59 @@ describe('router: persisted queries', () => {
     await run?.cleanup();
     files.remove();
     manifests.remove();
+  });
+
+  describe('the APQ cap', () => {
+    it('keeps at most ROUTER_APQ_MAX_ENTRIES registrations, dropping the oldest, and never touches other keys (sessions)', async () => {
+      const prefix = `${run.redisPrefix}cap:`;
+      const capped = await start({ REDIS_KEY_PREFIX: prefix, ROUTER_APQ_MAX_ENTRIES: '3' });
+      const own = createRedis({ url: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 1_000, log: createLogger('test', 'silent') });
+      try {
+        expect(await waitForRedis(own, 5_000)).toBe(true);
+        await own.set('user:session:kept', 'a refresh session', 'EX', 600);
+        const queries = Array.from({ length: 5 }, (_, i) => `{ greeting } # registration ${i}`);
+        for (const query of queries) {
+          expect((await send(capped.url, { id: sha256(query), query })).data).toEqual({ greeting: 'hello' });
+          // Distinct registration times, so "oldest" is well defined.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        const present = await Promise.all(queries.map(async (query) => (await own.exists(`router:apq:v1:${sha256(query)}`)) === 1));
+        expect(present).toEqual([false, false, true, true, true]);
+        expect(codeOf(await send(capped.url, { id: sha256(queries[0]!) }))).toBe('PERSISTED_QUERY_NOT_FOUND');
+        expect((await send(capped.url, { id: sha256(queries[4]!) })).data).toEqual({ greeting: 'hello' });
+        expect(await own.get('user:session:kept')).toBe('a refresh session');
+      } finally {
+        own.disconnect();
+      }
+    });
+
+    it('keeps at most ROUTER_APQ_MAX_TOTAL_BYTES of documents in all, dropping the oldest', async () => {
+      const prefix = `${run.redisPrefix}bytes:`;
+      const own = createRedis({ url: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 1_000, log: createLogger('test', 'silent') });
+      const results: string[] = [];
+      const cache = new RedisApqCache({
+        redis: own,
+        ttlSeconds: 600,
+        maxBytes: 1_000,
+        maxEntries: 100,
+        maxTotalBytes: 250,
+        log: createLogger('test', 'silent'),
+        onResult: (result) => results.push(result),
+      });
+      try {
+        expect(await waitForRedis(own, 5_000)).toBe(true);
+        const hashes = ['a', 'b', 'c'].map((c) => c.repeat(64));
+        for (const hash of hashes) {
+          await cache.set(`apq:${hash}`, 'x'.repeat(100));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        expect(await Promise.all(hashes.map((hash) => cache.get(`apq:${hash}`)))).toEqual([undefined, 'x'.repeat(100), 'x'.repeat(100)]);
+        expect(Number(await own.get('router:apq:v1:bytes'))).toBe(200);
+        expect(results).toEqual(['stored', 'stored', 'stored', 'evicted', 'miss', 'hit', 'hit']);
+      } finally {
+        own.disconnect();
+      }
+    });
   });
 
   describe('automatic persisted queries (mode off)', () => {
