@@ -4,10 +4,6 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import prettier from 'eslint-config-prettier/flat';
 import tseslint from 'typescript-eslint';
 
-// Files no package tsconfig.json includes (each excludes src/**/*.spec.ts and has no test/):
-// they get their types from tsconfig.eslint.json instead of the project service.
-const TEST_FILES = ['**/*.spec.ts', '**/test/**/*.ts'];
-
 export default defineConfig(
   globalIgnores(['**/dist/', '**/node_modules/', 'schema/', '**/coverage/', '**/.turbo/', '**/bench-results/', '.secrets/']),
 
@@ -17,8 +13,9 @@ export default defineConfig(
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        // Each file is checked with the tsconfig.json nearest to it (packages/*, subgraphs/*, router, scripts).
-        projectService: true,
+        // One program over every file, the workspace packages read from their sources: no
+        // build needed, and one type-check instead of one per package (tsconfig.eslint.json).
+        project: './tsconfig.eslint.json',
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -49,18 +46,6 @@ export default defineConfig(
           ignoreRestSiblings: true,
         },
       ],
-    },
-  },
-
-  {
-    name: 'shop/typescript-tests',
-    files: TEST_FILES,
-    languageOptions: {
-      parserOptions: {
-        projectService: false,
-        project: './tsconfig.eslint.json',
-        tsconfigRootDir: import.meta.dirname,
-      },
     },
   },
 
