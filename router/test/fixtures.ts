@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,50 +157,6 @@ export function composeSupergraph(subgraphSdl: string, url = 'http://127.0.0.1:9
   const result = composeServices([{ name: 'product', typeDefs: parse(subgraphSdl), url }]);
   if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.supergraphSdl;
-}
-
-export interface HungServer {
-  url: string;
-  port: number;
-  /** Requests it has taken in whole (and never answered). */
-  received(): number;
-  stop(): Promise<void>;
-}
-
-/** A hung subgraph: a TCP server that accepts connections, reads each request, and never answers. */
-export async function startHungServer(port = 0): Promise<HungServer> {
-  let received = 0;
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      for (;;) {
-        const headerEnd = buffered.indexOf('\r\n\r\n');
-        if (headerEnd < 0) return;
-        const head = buffered.subarray(0, headerEnd).toString('latin1');
-        const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        if (buffered.length < headerEnd + 4 + length) return;
-        if (head.startsWith('POST ')) received += 1;
-        buffered = buffered.subarray(headerEnd + 4 + length);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${bound}/graphql`,
-    port: bound,
-    received: () => received,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
 }
 
 export function tempDir(): { dir: string; file(name: string, content: string): string; remove(): void } {

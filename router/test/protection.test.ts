@@ -1,9 +1,9 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, routerRequest, TEST_SIGNING_SECRET } from '@shop/testing';
+import { eventually, routerRequest, startHungServer, TEST_SIGNING_SECRET } from '@shop/testing';
 import type { RouterApp } from '../src/lib';
-import { startEchoSubgraph, startHungServer, startRouter, tempDir, type EchoSubgraph, type HungServer } from './fixtures';
+import { startEchoSubgraph, startRouter, tempDir, type EchoSubgraph } from './fixtures';
 
 const NO_JWKS = 'http://127.0.0.1:9/jwks.json';
 /** Touches both subgraphs: product (greeting) and user (farewell). */
@@ -67,10 +67,11 @@ describe('router: subgraph timeouts and circuit breakers', () => {
     return subgraph;
   }
 
-  async function hung(port = 0): Promise<HungServer> {
-    const server = await startHungServer(port);
-    cleanups.push(() => server.stop());
-    return server;
+  /** A hung subgraph replica: its /graphql URL, the requests it swallowed, and stop. */
+  async function hung(port = 0) {
+    const server = await startHungServer({ port });
+    cleanups.push(() => server.close());
+    return { url: `${server.url}/graphql`, port: server.port, received: server.received, stop: () => server.close() };
   }
 
   afterEach(async () => {

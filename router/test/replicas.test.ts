@@ -1,9 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DRAINING_HEADER } from '@shop/runtime';
-import { eventually, routerRequest, TEST_SIGNING_SECRET } from '@shop/testing';
+import { eventually, routerRequest, startHungServer, TEST_SIGNING_SECRET } from '@shop/testing';
 import type { RouterApp } from '../src/lib';
 import { composeSupergraph, ECHO_SDL, startEchoSubgraph, startRouter, tempDir, type EchoSubgraph } from './fixtures';
 
@@ -40,40 +39,12 @@ async function startDrainingReplica(): Promise<FakeReplica> {
 }
 
 /**
- * A TCP server that reads each whole request (headers and body) and then destroys the
- * connection without a word: the request was sent and may have run. `hang` instead accepts
- * and never answers.
+ * A replica whose connection breaks once a whole request has arrived (`reset`: the request
+ * was sent and may have run), or that accepts and never answers (`hang`).
  */
 async function startBrokenReplica(behaviour: 'reset' | 'hang'): Promise<FakeReplica> {
-  let received = 0;
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let buffered = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const headerEnd = buffered.indexOf('\r\n\r\n');
-      if (headerEnd < 0) return;
-      const head = buffered.subarray(0, headerEnd).toString('latin1');
-      const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buffered.length < headerEnd + 4 + length) return;
-      if (head.startsWith('POST ')) received += 1;
-      buffered = buffered.subarray(headerEnd + 4 + length);
-      if (behaviour === 'reset') socket.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
-    received: () => received,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
+  const server = await startHungServer({ reset: behaviour === 'reset' });
+  return { url: `${server.url}/graphql`, received: server.received, stop: () => server.close() };
 }
 
 /** A sample of the router's /metrics with these labels (besides `service`), or 0 when it has none. */

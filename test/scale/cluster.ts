@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestRun, eventually, freePort, type TestRun } from '@shop/testing';
+import { SUBGRAPHS, type SubgraphName } from '../e2e/stack';
+
+export { SUBGRAPHS, type SubgraphName };
 
 const ROOT = resolve(__dirname, '../..');
-export const SUBGRAPHS = ['product', 'user', 'cart', 'order'] as const;
-export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 /** One supervised process of the cluster, found by the port it listens on. */
 export interface Member {

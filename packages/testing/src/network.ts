@@ -1,20 +1,47 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
+export interface HungServer {
+  port: number;
+  /** Its origin, `http://127.0.0.1:<port>`. */
+  url: string;
+  /** POST requests it has taken in whole (headers and body), and never answered. */
+  received: () => number;
+  close: () => Promise<void>;
+}
+
 /**
- * A TCP peer that accepts connections and never answers: what a hung process looks like from
- * outside (the connection opens, the request goes out, nothing comes back).
+ * A TCP peer that accepts connections, reads each request and never answers: what a hung
+ * process looks like from outside (the connection opens, the request goes out, nothing comes
+ * back). With `reset`, it destroys the connection once a whole request has arrived instead:
+ * the request was sent and may have run.
  */
-export async function startHungServer(): Promise<{ port: number; url: string; close(): Promise<void> }> {
+export async function startHungServer(options: { port?: number; reset?: boolean } = {}): Promise<HungServer> {
+  let received = 0;
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
     socket.once('close', () => sockets.delete(socket));
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const headerEnd = buffered.indexOf('\r\n\r\n');
+        if (headerEnd < 0) return;
+        const head = buffered.subarray(0, headerEnd).toString('latin1');
+        const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffered.length < headerEnd + 4 + length) return;
+        if (head.startsWith('POST ')) received += 1;
+        buffered = buffered.subarray(headerEnd + 4 + length);
+        if (options.reset) return void socket.destroy();
+      }
+    });
   });
-  const port = await listen(server);
+  const port = await listen(server, options.port ?? 0);
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    received: () => received,
     close: () => closeServer(server, sockets),
   };
 }
@@ -56,10 +83,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   };
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
   });
 }
 

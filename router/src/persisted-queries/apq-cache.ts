@@ -68,7 +68,15 @@ return evicted
  * hash-only request gets PERSISTED_QUERY_NOT_FOUND and the client resends the full text.
  */
 export class RedisApqCache {
-  constructor(private readonly options: ApqCacheOptions) {}
+  private readonly storeCapped: (...args: Array<string | number>) => Promise<number>;
+
+  constructor(private readonly options: ApqCacheOptions) {
+    // Defined once on the client: ioredis then sends the script's SHA (EVALSHA), not its text,
+    // on every registration, which is the path a flood of registrations takes.
+    const redis = options.redis as Redis & { apqStoreCapped?: (...args: Array<string | number>) => Promise<number> };
+    if (!redis.apqStoreCapped) redis.defineCommand('apqStoreCapped', { numberOfKeys: 4, lua: STORE_CAPPED });
+    this.storeCapped = redis.apqStoreCapped!.bind(redis);
+  }
 
   private keyFor(key: string): string | null {
     const hash = key.startsWith(APOLLO_PREFIX) ? key.slice(APOLLO_PREFIX.length) : key;
@@ -98,9 +106,7 @@ export class RedisApqCache {
     const ttl = Math.max(1, Math.floor(Math.min(options?.ttl ?? this.options.ttlSeconds, this.options.ttlSeconds)));
     const { redis, maxEntries, maxTotalBytes } = this.options;
     try {
-      const evicted = (await redis.eval(
-        STORE_CAPPED,
-        4,
+      const evicted = await this.storeCapped(
         `${KEY_SPACE}index`,
         `${KEY_SPACE}sizes`,
         `${KEY_SPACE}bytes`,
@@ -112,7 +118,7 @@ export class RedisApqCache {
         maxEntries,
         maxTotalBytes,
         `${redis.options.keyPrefix ?? ''}${KEY_SPACE}`,
-      )) as number;
+      );
       this.options.onResult?.('stored');
       for (let i = 0; i < evicted; i += 1) this.options.onResult?.('evicted');
     } catch (error) {

@@ -1,9 +1,12 @@
 import type { EventEnvelope, ProductPriced } from '@shop/contracts';
 import { isUuid } from '@shop/runtime';
 
-const MAX_INT = 2_147_483_647;
+/** The largest count an event may carry: GraphQL's Int. */
+export const MAX_INT = 2_147_483_647;
 
-const isCount = (value: unknown, min: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
+/** A whole number from `min` to GraphQL's Int range, as event payloads carry counts. */
+export const isCount = (value: unknown, min: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
 
 /** A malformed payload throws: the bus retries it and then parks it in the dead-letter queue. */
 export function parseProductPriced(event: EventEnvelope): ProductPriced {

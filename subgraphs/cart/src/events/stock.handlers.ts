@@ -2,13 +2,11 @@ import type { Transaction } from 'kysely';
 import type { EventEnvelope, OrderLine } from '@shop/contracts';
 import { isUuid } from '@shop/runtime';
 import type { AfterCommit } from '@shop/runtime/subgraph';
+import { isCount, MAX_INT } from '@shop/domain';
 import { findCartForUpdate, subtractLines, touchCart } from '../cart/cart.repository';
 import type { CartDatabase } from '../cart/cart.table';
 
 type Trx = Transaction<CartDatabase>;
-
-const MAX_INT = 2_147_483_647;
-const isCount = (value: unknown, min: number): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= MAX_INT;
 
 // A malformed payload throws: the bus retries it and then parks it in the dead-letter queue.
 function parseReserved(event: EventEnvelope): { userId: string; lines: OrderLine[] } {
